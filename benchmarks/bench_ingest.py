@@ -1,0 +1,118 @@
+"""Benchmark: reading N filled-in forms, against a raw zip+lxml parse of the same files.
+
+    python benchmarks/bench_ingest.py            # N = 15, 150, 1500
+    python benchmarks/bench_ingest.py --n 15 150
+
+Forms are generated from the sample source (all five layouts, realistic answer lengths)
+into ``benchmarks/_work/N``. Each N is measured in a fresh process, so that peak memory
+(max RSS above the baseline after imports) belongs to that N alone. Goal: reading a form
+costs at most 4x the raw parse, and time per form stays flat as N grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / "_work"
+
+
+def generate(n: int) -> Path:
+    """N forms in ``_work/N/T0``, made from the sample pilots with varied names and layouts."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from render_sample import load_sources
+    from sample_forms import write_form
+
+    from quickscan.template import load_template
+
+    folder = WORK / str(n) / "T0"
+    if folder.is_dir() and len(list(folder.glob("*.docx"))) == n:
+        return folder.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    template = load_template()
+    interviews = [s[w] for s in load_sources(ROOT / "data" / "sample" / "source") for w in ("t0", "t1") if s.get(w)]
+    for i in range(n):
+        interview = interviews[i % len(interviews)]
+        answers = {int(q): str(a or "").strip() for q, a in interview["answers"].items()}
+        answers[1] = f"{interview['name']} {i:04d}, Dorpsstraat {i}, 3500 AA Utrecht"
+        write_form(folder / f"form-{i:04d}.docx", answers, template, layout=i % 5 + 1)
+    return folder.parent
+
+
+def _raw_parse(files: list[Path]) -> float:
+    from lxml import etree
+
+    start = time.perf_counter()
+    for f in files:
+        with zipfile.ZipFile(f) as z:
+            etree.fromstring(z.read("word/document.xml"))
+    return time.perf_counter() - start
+
+
+def _naive_python_docx(files: list[Path]) -> float:
+    import docx
+
+    start = time.perf_counter()
+    for f in files:
+        d = docx.Document(f)
+        for table in d.tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    cell.text  # noqa: B018
+        for p in d.paragraphs:
+            p.text  # noqa: B018
+    return time.perf_counter() - start
+
+
+def child(folder: Path, naive: bool) -> dict:
+    """Measure in this process: quickscan read_folder, raw parse, optionally naive python-docx."""
+    import quickscan.ingest  # noqa: F401  imports before the baseline
+    from quickscan.ingest import read_folder
+
+    files = sorted(folder.rglob("*.docx"))
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _raw_parse(files[:5])  # warm the file cache
+    raw = min(_raw_parse(files) for _ in range(2))
+    start = time.perf_counter()
+    corpus = read_folder(folder, progress=False)
+    ours = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss
+    result = {"n": len(files), "ours": ours, "raw": raw, "peak_mib": peak / 1024,
+              "pilots": len(corpus.pilot_ids), "errors": int(len(corpus.errors))}
+    if naive:
+        result["naive"] = _naive_python_docx(files)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[15, 150, 1500])
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.naive)))
+        return
+    print(f"{'N':>6} {'ms/form':>9} {'raw ms/form':>12} {'ratio':>6} {'naive ratio':>12} {'peak MiB':>9}")
+    for n in args.n:
+        folder = generate(n)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(folder), *(["--naive"] if n <= 150 else [])],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        naive = f"{r['naive'] / r['raw']:.1f}x" if "naive" in r else "-"
+        print(f"{r['n']:>6} {1000 * r['ours'] / r['n']:>9.2f} {1000 * r['raw'] / r['n']:>12.3f} "
+              f"{r['ours'] / r['raw']:>5.1f}x {naive:>12} {r['peak_mib']:>9.1f}"
+              + (f"   ({r['errors']} errors!)" if r["errors"] else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Write filled-in quick-scan forms in the layouts interviewers really use (python-docx).
+
+Used by the tests (tiny inline forms) and by ``render_sample.py`` (the sample data).
+Answer text conventions: blocks separated by a blank line become paragraphs, lines that
+start with ``- `` become bulleted list items, other line breaks stay line breaks.
+
+Layouts:
+1. the format table ``nr | vraag | toelichting`` with the answer in an added fourth column;
+2. the answer typed into the third column, under the prompt (or instead of it);
+3. a question row followed by answer rows whose cells are merged across the row;
+4. no table: numbered questions as headings or bold paragraphs, answers as paragraphs;
+5. the format split over several tables (with the answer in a fourth column).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from docx import Document
+from docx.shared import Pt
+
+LAYOUTS = (1, 2, 3, 4, 5)
+FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def add_answer(container, text: str, *, first=None) -> None:
+    """Add answer text to a document or cell as paragraphs, line breaks and bullets."""
+    paragraph = first
+    for b, block in enumerate(text.split("\n\n")):
+        lines = block.split("\n")
+        run_lines: list[str] = []
+
+        def flush() -> None:
+            nonlocal paragraph
+            if not run_lines:
+                return
+            p = paragraph if paragraph is not None else container.add_paragraph()
+            paragraph = None
+            run = p.add_run(run_lines[0])
+            for line in run_lines[1:]:
+                run.add_break()
+                run.add_text(line)
+            run_lines.clear()
+
+        for line in lines:
+            if line.startswith("- "):
+                flush()
+                if paragraph is not None:
+                    paragraph.style = "List Bullet"
+                    paragraph.add_run(line[2:])
+                    paragraph = None
+                else:
+                    container.add_paragraph(line[2:], style="List Bullet")
+            else:
+                run_lines.append(line)
+        flush()
+
+
+def write_form(path, answers: dict[int, str], template, *, layout: int = 1, title: str | None = None) -> Path:
+    """Write one filled-in form in one of the five layouts; returns the path."""
+    doc = Document()
+    if title:
+        doc.add_heading(title, level=1)
+    questions = template.questions
+    if layout in (1, 2, 3):
+        _table(doc, questions, answers, layout)
+    elif layout == 4:
+        for q in questions:
+            if q.number % 2:
+                doc.add_heading(f"{q.number}. {q.question}", level=2)
+            else:
+                p = doc.add_paragraph()
+                p.add_run(f"{q.number}. {q.question}").bold = True
+            if q.prompt and q.number % 3 == 0:
+                p = doc.add_paragraph()
+                p.add_run(q.prompt).italic = True
+            add_answer(doc, answers.get(q.number, ""))
+    elif layout == 5:
+        thirds = [questions[:8], questions[8:14], questions[14:]]
+        for i, part in enumerate(thirds):
+            if i:
+                doc.add_paragraph("")
+            _table(doc, part, answers, 1)
+    else:
+        raise ValueError(f"unknown layout {layout}")
+    return save_deterministic(doc, path)
+
+
+def _table(doc, questions, answers: dict[int, str], layout: int) -> None:
+    ncols = 4 if layout == 1 else 3
+    table = doc.add_table(rows=1, cols=ncols)
+    table.style = "Table Grid"
+    header = ["nr", "vraag", "toelichting", "antwoord"][:ncols]
+    for cell, text in zip(table.rows[0].cells, header):
+        cell.paragraphs[0].add_run(text).bold = True
+    for q in questions:
+        cells = table.add_row().cells
+        cells[0].text = str(q.number)
+        cells[1].paragraphs[0].add_run(q.question).bold = True
+        answer = answers.get(q.number, "")
+        if layout == 1:
+            cells[2].text = q.prompt
+            add_answer(cells[3], answer, first=cells[3].paragraphs[0])
+        elif layout == 2:
+            if q.prompt and q.number % 4:
+                cells[2].text = q.prompt  # the answer typed under the prompt
+                add_answer(cells[2], answer)
+            else:
+                add_answer(cells[2], answer, first=cells[2].paragraphs[0])  # instead of it
+        else:
+            cells[2].text = q.prompt
+            blocks = answer.split("\n\n")
+            # long answers are sometimes typed into two answer rows
+            groups = [answer] if len(blocks) < 3 or q.number % 2 else ["\n\n".join(blocks[:1]), "\n\n".join(blocks[1:])]
+            for group in groups:
+                row = table.add_row().cells
+                merged = row[0].merge(row[-1])
+                add_answer(merged, group, first=merged.paragraphs[0])
+
+
+def save_deterministic(doc, path) -> Path:
+    """Save atomically with fixed core properties and zip timestamps: same input, same bytes."""
+    path = Path(path)
+    props = doc.core_properties
+    props.author = "quickscan sample"
+    props.last_modified_by = "quickscan sample"
+    import datetime as dt
+
+    props.created = props.modified = dt.datetime(2020, 1, 1)
+    props.revision = 1
+    tmp = tempfile.NamedTemporaryFile(delete=False, dir=path.parent, suffix=".tmp")
+    tmp.close()
+    try:
+        doc.save(tmp.name)
+        _normalize_zip(tmp.name)
+        os.replace(tmp.name, path)
+    finally:
+        if os.path.exists(tmp.name):
+            os.unlink(tmp.name)
+    return path
+
+
+def _normalize_zip(name: str) -> None:
+    with zipfile.ZipFile(name) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED) as z:
+        for filename, data in items:
+            info = zipfile.ZipInfo(filename, FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+
+
+__all__ = ["LAYOUTS", "add_answer", "write_form", "save_deterministic", "Pt"]

@@ -1,0 +1,74 @@
+"""quickscan: reproducible analysis of structured qualitative interviews (quick-scan formats).
+
+The stages, each a module, data flowing one way::
+
+    ingest (read_folder, read_docx, read_excel) -> corpus (Corpus)
+        -> coding (code_corpus, review) -> analysis -> export
+
+``import quickscan`` is light: pandas, spaCy and matplotlib are imported only when a
+function that needs them is first used.
+
+>>> import quickscan
+>>> corpus = quickscan.read_folder("data/sample/T0")
+>>> len(corpus.pilot_ids)
+15
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    # ingest
+    "read_docx": "ingest",
+    "read_excel": "ingest",
+    "read_folder": "ingest",
+    "read_files": "ingest",
+    "write_excel": "ingest",
+    # corpus
+    "Corpus": "corpus",
+    "combine": "corpus",
+    "read_aliases": "corpus",
+    # template
+    "Template": "template",
+    "Question": "template",
+    "load_template": "template",
+    # codebook, coding, review
+    "Codebook": "codebook",
+    "load_codebook": "codebook",
+    "code_corpus": "coding",
+    "write_review_sheet": "review",
+    "read_review_sheet": "review",
+    "apply_review": "review",
+    # errors
+    "QuickscanError": "errors",
+    "InputError": "errors",
+    "NotAQuickscanForm": "errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'quickscan' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .codebook import Codebook, load_codebook
+    from .coding import code_corpus
+    from .corpus import Corpus, combine, read_aliases
+    from .errors import InputError, NotAQuickscanForm, QuickscanError
+    from .ingest import read_docx, read_excel, read_files, read_folder, write_excel
+    from .review import apply_review, read_review_sheet, write_review_sheet
+    from .template import Question, Template, load_template

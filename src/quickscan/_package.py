@@ -1,0 +1,53 @@
+"""Opening Office Open XML packages (.docx, .xlsx) safely, with errors that say what is wrong."""
+
+from __future__ import annotations
+
+import zipfile
+from os import PathLike
+from pathlib import Path
+
+from .errors import ArchiveTooLargeError, CorruptFileError, EncryptedFileError, LegacyFormatError
+
+__all__ = ["open_package", "MAX_UNPACKED", "MAX_RATIO"]
+
+MAX_UNPACKED = 512 * 1024 * 1024  # no real form or workbook unpacks to half a gigabyte
+MAX_RATIO = 200  # compression ratio of one member beyond which it is a zip bomb
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def open_package(path: str | PathLike[str]) -> zipfile.ZipFile:
+    """Open a .docx/.xlsx as a zip, refusing legacy, encrypted, corrupt and bomb files.
+
+    An encrypted Office file and a legacy .doc/.xls are both OLE compound files; the
+    encrypted one holds an ``EncryptionInfo`` stream.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            rest = fh.read(1 << 16) if head == _OLE else b""
+    except OSError as exc:
+        raise CorruptFileError(path, f"cannot open: {exc.strerror}") from exc
+    if head == _OLE:
+        if "EncryptionInfo".encode("utf-16-le") in rest or b"EncryptedPackage" in rest.replace(b"\x00", b""):
+            raise EncryptedFileError(path)
+        kind = "Excel 97-2003 (.xls)" if path.suffix.lower() in (".xls", ".xlsx") else "Word 97-2003 (.doc)"
+        app, ext = ("Excel", ".xlsx") if "Excel" in kind else ("Word", ".docx")
+        raise LegacyFormatError(path, f"legacy {kind} file; open it in {app} and save it as {ext}")
+    if not head:
+        raise CorruptFileError(path, "the file is empty (0 bytes)")
+    try:
+        package = zipfile.ZipFile(path)
+        members = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise CorruptFileError(path, f"corrupt or truncated file: not a readable Office Open XML (zip) package ({exc})") from exc
+    total = sum(m.file_size for m in members)
+    worst = max(members, key=lambda m: m.file_size / max(m.compress_size, 1), default=None)
+    if total > MAX_UNPACKED or (
+        worst is not None and worst.file_size > 10_000_000 and worst.file_size / max(worst.compress_size, 1) > MAX_RATIO
+    ):
+        package.close()
+        raise ArchiveTooLargeError(
+            path, f"refused before unpacking: it would unpack to {total / 2**20:.0f} MiB (limit {MAX_UNPACKED / 2**20:.0f} MiB)"
+        )
+    return package

@@ -1,0 +1,146 @@
+"""The ``quickscan`` command: a thin layer that parses arguments, calls the library and prints.
+
+Exit codes: 0 fine, 1 problems in the input, 2 usage.
+
+    quickscan demo                      # the bundled sample, T0 and T1
+    quickscan ingest data/T0 data/T1 --out combined.xlsx
+    quickscan check forms/*.docx codebook.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except FileNotFoundError as exc:
+        print(f"quickscan: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quickscan", description="Analyse structured quick-scan interviews.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="read the bundled sample data (T0 and T1) and summarise it")
+    demo.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
+    demo.set_defaults(run=_demo)
+
+    ingest = sub.add_parser("ingest", help="read forms and workbooks into one combined workbook")
+    ingest.add_argument("data", nargs="+", type=Path, help="folders or files (.docx, .xlsx)")
+    ingest.add_argument("--wave", help="wave of all files (default: from folder or file names)")
+    ingest.add_argument("--aliases", type=Path, help="YAML file: pilot name -> other ways it is written")
+    ingest.add_argument("--out", type=Path, help="write the combined workbook here (.xlsx)")
+    ingest.add_argument("--include-personal", action="store_true", help="keep question 3 (names, phones, e-mail)")
+    ingest.set_defaults(run=_ingest)
+
+    check = sub.add_parser("check", help="validate forms, workbooks, templates and codebooks")
+    check.add_argument("files", nargs="+", type=Path)
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _read(paths: list[Path], *, wave=None, aliases=None):
+    from .ingest import read_files, read_folder
+
+    if len(paths) == 1 and paths[0].is_dir():
+        return read_folder(paths[0], wave=wave, aliases=aliases)
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".docx", ".xlsx", ".doc", ".xls"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return read_files(files, wave=wave, aliases=aliases)
+
+
+def sample_folder() -> Path:
+    """The bundled sample data: ``data/sample`` of the working directory or of the source checkout."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        folder = base / "data" / "sample"
+        if (folder / "T0").is_dir():
+            return folder
+    raise FileNotFoundError("the sample data (data/sample/T0) was not found; run this from the quickscan checkout")
+
+
+def _demo(args) -> int:
+    sample = sample_folder()
+    corpus = _read([sample / "T0", sample / "T1"])
+    print(corpus.summary())
+    from .ingest import write_excel
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = write_excel(corpus, args.out / "answers.xlsx")
+    print(f"\nCombined workbook (question 3 left out): {path}")
+    return 1 if len(corpus.errors) else 0
+
+
+def _ingest(args) -> int:
+    corpus = _read(args.data, wave=args.wave, aliases=args.aliases)
+    print(corpus.summary())
+    if args.out:
+        from .ingest import write_excel
+
+        print(f"\nwritten: {write_excel(corpus, args.out, include_personal=args.include_personal)}")
+    return 1 if len(corpus.errors) else 0
+
+
+def _check(args) -> int:
+    from .corpus import problem_summary
+    from .errors import QuickscanError
+
+    status = 0
+    forms = [p for p in args.files if p.suffix.lower() not in (".yaml", ".yml")]
+    for path in args.files:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                kind = _check_yaml(path)
+                print(f"{path}: valid {kind}")
+            except QuickscanError as exc:
+                print(exc)
+                status = 1
+    if forms:
+        corpus = _read(forms)
+        print(problem_summary(corpus.problems))
+        if len(corpus.problems[corpus.problems.severity.isin(["error", "warning"])]):
+            status = 1
+    return status
+
+
+def _check_yaml(path: Path) -> str:
+    import yaml
+
+    from .errors import QuickscanError
+
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise QuickscanError(path, f"not readable YAML: {exc}") from exc
+    if isinstance(data, dict) and "families" in data:
+        from .codebook import load_codebook
+
+        load_codebook(path)
+        return "codebook"
+    from .template import load_template
+
+    load_template(path)
+    return "template"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Errors and warnings of quickscan, each with a code and the file and place it concerns.
+
+Every message names the file and, where known, the place in it, so that a researcher
+can open the document and see the problem:
+
+>>> str(LegacyFormatError("interviews/houten.doc"))
+'interviews/houten.doc: legacy Word 97-2003 file; open it in Word and save it as .docx [E101]'
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = [
+    "QuickscanError",
+    "InputError",
+    "LegacyFormatError",
+    "EncryptedFileError",
+    "CorruptFileError",
+    "ArchiveTooLargeError",
+    "EmptyDocumentError",
+    "NotAQuickscanForm",
+    "DuplicatePilotError",
+    "TemplateError",
+    "CodebookError",
+    "ReviewError",
+]
+
+
+class QuickscanError(Exception):
+    """Base class: a problem with a file, a place in it, and a code."""
+
+    code = "E000"
+    default_message = "problem"
+
+    def __init__(
+        self,
+        path: str | PathLike[str] | None = None,
+        message: str | None = None,
+        *,
+        place: str | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.place = place
+        self.message = message or self.default_message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ": ".join(p for p in (self.path, self.place) if p)
+        return f"{where}: {self.message} [{self.code}]" if where else f"{self.message} [{self.code}]"
+
+    def __reduce__(self):  # keep pickling (multiprocessing) working with keyword args
+        return (_rebuild, (type(self), self.path, self.message, self.place))
+
+
+def _rebuild(cls, path, message, place):
+    return cls(path, message, place=place)
+
+
+class InputError(QuickscanError):
+    """An input document that cannot be read as a quick-scan form or workbook."""
+
+    code = "E100"
+    default_message = "cannot read this file"
+
+
+class LegacyFormatError(InputError):
+    code = "E101"
+    default_message = "legacy Word 97-2003 file; open it in Word and save it as .docx"
+
+
+class EncryptedFileError(InputError):
+    code = "E102"
+    default_message = (
+        "password-protected (encrypted) Office file; remove the password in Word or Excel "
+        "(File > Info > Protect) and save it again"
+    )
+
+
+class CorruptFileError(InputError):
+    code = "E103"
+    default_message = "corrupt or truncated file: not a readable Office Open XML (zip) package"
+
+
+class ArchiveTooLargeError(InputError):
+    code = "E104"
+    default_message = "refused: the unpacked size of this file is implausibly large"
+
+
+class EmptyDocumentError(InputError):
+    code = "E105"
+    default_message = "the document is empty"
+
+
+class NotAQuickscanForm(InputError):
+    code = "E106"
+    default_message = "not a quick-scan form"
+
+
+class DuplicatePilotError(InputError):
+    code = "E107"
+    default_message = "the same pilot appears twice in one wave"
+
+
+class TemplateError(QuickscanError):
+    """A template file that is malformed: names the file and the key."""
+
+    code = "E201"
+    default_message = "malformed template"
+
+
+class CodebookError(QuickscanError):
+    """A codebook file that is malformed; ``problems`` lists every problem found."""
+
+    code = "E301"
+    default_message = "malformed codebook"
+
+    def __init__(self, path=None, message=None, *, place=None, problems=()):
+        self.problems = list(problems)
+        if message is None and self.problems:
+            message = f"{len(self.problems)} problem(s):\n  - " + "\n  - ".join(self.problems)
+        super().__init__(path, message, place=place)
+
+
+class ReviewError(QuickscanError):
+    """A review sheet that cannot be read."""
+
+    code = "E401"
+    default_message = "malformed review sheet"

@@ -1,0 +1,103 @@
+"""Ingest: filled-in forms (.docx) and combined workbooks (.xlsx) into one :class:`Corpus`.
+
+>>> from quickscan import read_folder
+>>> corpus = read_folder("data/sample/T0")
+>>> corpus.waves, len(corpus.pilot_ids)
+(('T0',), 15)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from os import PathLike
+from pathlib import Path
+
+from ._docx import read_docx, read_form
+from ._xlsx import read_excel, write_excel
+from .corpus import Corpus, combine, problem, wave_from_name
+from .errors import QuickscanError
+from .template import Template, default_template
+
+__all__ = ["read_docx", "read_excel", "read_folder", "read_files", "write_excel"]
+
+_READERS = {".docx": read_docx, ".docm": read_docx, ".xlsx": read_excel, ".xlsm": read_excel}
+_LEGACY = {".doc", ".xls", ".rtf", ".odt", ".ods"}
+
+
+def read_folder(
+    path: str | PathLike[str],
+    *,
+    wave: str | None = None,
+    template: Template | None = None,
+    aliases: str | PathLike[str] | dict[str, str] | None = None,
+    progress: bool | None = None,
+) -> Corpus:
+    """Read every form and workbook below a folder; a bad file becomes a problem, not a crash.
+
+    The wave of each file comes from ``wave=``, else from its folder or file name
+    (``T0/``, ``quickscan-T1.xlsx``). Problems are in ``corpus.problems`` and in
+    ``print(corpus)``.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder")
+    files = sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(("~$", ".")) and p.suffix.lower() in _READERS.keys() | _LEGACY
+    )
+    return read_files(files, wave=wave, template=template, aliases=aliases, progress=progress, root=root)
+
+
+def read_files(
+    paths: Iterable[str | PathLike[str]],
+    *,
+    wave: str | None = None,
+    template: Template | None = None,
+    aliases: str | PathLike[str] | dict[str, str] | None = None,
+    progress: bool | None = None,
+    root: Path | None = None,
+) -> Corpus:
+    """Read the given forms and workbooks into one corpus (see :func:`read_folder`)."""
+    template = template or default_template()
+    paths = [Path(p) for p in paths]
+    parts: list[Corpus] = []
+    form_rows: list[dict] = []
+    problems: list[dict] = []
+    for path in _progress(paths, progress):
+        reader = _READERS.get(path.suffix.lower())
+        file_wave = wave or wave_from_name(path.relative_to(root) if root and path.is_relative_to(root) else path)
+        try:
+            if reader is None:
+                raise_legacy(path)
+            elif reader is read_docx:  # forms: rows only, one DataFrame for all of them below
+                rows, form_problems = read_form(path, wave=file_wave, template=template)
+                form_rows += rows
+                problems += form_problems
+            else:
+                parts.append(reader(path, wave=file_wave, template=template))
+        except QuickscanError as exc:
+            problems.append(problem("error", exc.code, exc.path or path, exc.place, exc.message))
+        except Exception as exc:  # noqa: BLE001 - one unreadable file must not take the folder down
+            problems.append(problem("error", "E100", path, None, f"unexpected error while reading: {exc!r}"))
+    forms = Corpus.from_answers(form_rows, problems, template)
+    return combine([forms, *parts], aliases=aliases)
+
+
+def raise_legacy(path: Path) -> None:
+    from .errors import LegacyFormatError
+
+    kind = {".doc": "Word 97-2003 (.doc)", ".xls": "Excel 97-2003 (.xls)", ".rtf": "RTF", ".odt": "OpenDocument text",
+            ".ods": "OpenDocument spreadsheet"}[path.suffix.lower()]
+    target = ".xlsx" if path.suffix.lower() in (".xls", ".ods") else ".docx"
+    raise LegacyFormatError(path, f"{kind} file: open it and save it as {target}")
+
+
+def _progress(items: list, enabled: bool | None):
+    if enabled is None:
+        enabled = len(items) > 5 and (sys.stderr.isatty() or "ipykernel" in sys.modules)
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc="reading forms", unit="file")

@@ -1,0 +1,152 @@
+"""Reading filled-in forms from Word in the layouts people use."""
+
+from __future__ import annotations
+
+import pytest
+from docx import Document
+
+from quickscan import errors
+from quickscan._docx import read_docx
+from tests.conftest import REALDOCS
+
+
+@pytest.mark.parametrize("layout", [1, 2, 3, 4, 5])
+def test_docx_every_layout_keeps_every_answer(write_form, answers, layout):
+    corpus = read_docx(write_form(answers, layout=layout))
+    got = corpus.answers.dropna(subset=["question"]).set_index("question")["answer"].to_dict()
+    assert got == answers
+    assert corpus.pilot_ids == ("buurtcirkel-zeist",)
+    assert corpus.waves == ("T0",)
+
+
+@pytest.mark.parametrize("layout", [1, 2, 3, 4, 5])
+def test_docx_locations_name_table_row_or_paragraph(write_form, answers, layout):
+    corpus = read_docx(write_form(answers, layout=layout))
+    location = corpus.answers.set_index("question").loc[9, "location"]
+    assert ("table" in location and "row" in location) if layout != 4 else location.startswith("paragraph")
+
+
+def test_docx_title_before_first_question_is_kept_as_unmatched(write_form, answers):
+    corpus = read_docx(write_form(answers, title="Quick-scan pilot Buurtcirkel"))
+    unmatched = corpus.answers[corpus.answers.question.isna()]
+    assert unmatched.answer.tolist() == ["Quick-scan pilot Buurtcirkel"]
+    assert unmatched.label.tolist() == ["unmatched"]
+
+
+def test_docx_empty_answer_is_an_empty_string_without_warning(write_form, answers):
+    answers[15] = ""
+    corpus = read_docx(write_form(answers, layout=4))
+    assert corpus.answer(corpus.pilot_ids[0], 15) == ""
+    assert not corpus.problems.message.str.contains("question 15").any()
+
+
+def test_docx_missing_question_gives_empty_answer_and_warning(tmp_path):
+    paras = [(f"{n}. {q}", None) for n, q in ((9, "Wat is het doel van de pilot?"),
+                                                (11, "Wat is de werkwijze van de pilot?"),
+                                                (17, "Hoe verloopt de uitvoering van de pilot?"))]
+    corpus = read_docx(_doc_with_paragraphs(tmp_path / "T0 pilot.docx", paras))
+    assert corpus.answer(corpus.pilot_ids[0], 14) == ""
+    assert len(corpus.answers) == 20
+    warned = corpus.problems[corpus.problems.message.str.contains("question 14")]
+    assert warned.severity.tolist() == ["warning"] and warned.source.str.endswith("T0 pilot.docx").all()
+    assert corpus.pilots.pilot.tolist() == ["T0 pilot"]  # no name: the file name, with a warning
+
+
+def _doc_with_paragraphs(path, paragraphs):
+    doc = Document()
+    for text, style in paragraphs:
+        doc.add_paragraph(text, style=style)
+    doc.save(path)
+    return path
+
+
+def test_docx_questions_matched_by_wording_with_typos_truncation_and_line_breaks(tmp_path, template):
+    paras = [
+        ("Wat is het doel van de pilto?", "Heading 2"),  # typo, no number
+        ("Minder mensen in de opvang.", None),
+        ("Vraag 10: Hoe sluit de pilot aan op de doelstellingen van het programma Regionale Koers...", None),
+        ("Het sluit aan op de basisset.", None),
+        ("11.\tWat is de werkwijze\nvan de pilot?", None),  # line break inside the question
+        ("We werken met Krachtwerk.", None),
+        ("15. Wat zijn slaag- en risicofactoren? Draagvlak bij de woningcorporatie.", None),  # answer inline
+    ]
+    corpus = read_docx(_doc_with_paragraphs(tmp_path / "T1 x.docx", paras))
+    a = corpus.answers.set_index("question")["answer"]
+    assert a[9] == "Minder mensen in de opvang."
+    assert a[10] == "Het sluit aan op de basisset."
+    assert a[11] == "We werken met Krachtwerk."
+    assert a[15] == "Draagvlak bij de woningcorporatie."
+    assert corpus.waves == ("T1",)
+
+
+def test_docx_numbered_lists_inside_answers_are_not_questions(tmp_path):
+    paras = [
+        ("9. Wat is het doel van de pilot?", None),
+        ("Doel.", None),
+        ("12. Welke van de vijf uitgangspunten zijn herkenbaar in de werkwijze?", None),
+        ("1. Eigen verantwoordelijkheid staat voorop.", None),
+        ("2. Normaliseren en uitgaan van de mogelijkheden.", None),
+        ("20. Wat zijn de 3 belangrijkste lessen of boodschappen uit de ervaringen tot nu toe?", None),
+        ("Lessen.", "List Number"),
+        ("Meer lessen.", "List Number"),
+    ]
+    corpus = read_docx(_doc_with_paragraphs(tmp_path / "T0.docx", paras))
+    a = corpus.answers.set_index("question")["answer"]
+    assert a[12] == "1. Eigen verantwoordelijkheid staat voorop.\n\n2. Normaliseren en uitgaan van de mogelijkheden."
+    assert a[20] == "1. Lessen.\n2. Meer lessen."
+    assert a[1] == ""
+
+
+def test_docx_bullets_and_prompt_in_paragraph_layout(tmp_path, template):
+    paras = [
+        ("8. Wie is de doelgroep van de pilot?", "Heading 3"),
+        (template.question(8).prompt, None),  # the prompt copied from the format
+        ("Mensen die dakloos waren:", None),
+        ("met schulden", "List Bullet"),
+        ("met verslaving", "List Bullet"),
+        ("9. Wat is het doel van de pilot?", "Heading 3"),
+        ("Wonen.", None),
+        ("10. Hoe sluit de pilot aan op de doelstellingen van het programma Regionale Koers?", "Heading 3"),
+        ("Goed.", None),
+    ]
+    corpus = read_docx(_doc_with_paragraphs(tmp_path / "T0.docx", paras))
+    assert corpus.answer(corpus.pilot_ids[0], 8) == "Mensen die dakloos waren:\n- met schulden\n- met verslaving"
+
+
+def test_docx_answer_rows_merged_and_split_over_rows(tmp_path, template):
+    doc = Document()
+    table = doc.add_table(rows=0, cols=3)
+    for n in (1, 9, 10, 11):
+        q = template.question(n)
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = str(n), q.question, q.prompt
+        for text in (f"Eerste deel {n}.", f"Tweede deel {n}."):
+            row = table.add_row().cells
+            merged = row[0].merge(row[2])
+            merged.text = text
+    doc.save(tmp_path / "T0.docx")
+    corpus = read_docx(tmp_path / "T0.docx")
+    assert corpus.answer(corpus.pilot_ids[0], 10) == "Eerste deel 10.\n\nTweede deel 10."
+    assert corpus.answers.set_index("question").loc[10, "location"] == "table 1, row 7; table 1, row 8; table 1, row 9"
+
+
+def test_docx_answer_typed_after_prompt_in_same_cell(tmp_path, template):
+    doc = Document()
+    table = doc.add_table(rows=0, cols=3)
+    for n in (2, 6, 9):
+        q = template.question(n)
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = str(n), q.question
+        cells[2].text = f"{q.prompt} Antwoord {n}" if q.prompt else f"Antwoord {n}"
+    doc.save(tmp_path / "T0.docx")
+    corpus = read_docx(tmp_path / "T0.docx")
+    a = corpus.answers.set_index("question")["answer"]
+    assert (a[2], a[6], a[9]) == ("Antwoord 2", "Antwoord 6", "Antwoord 9")
+
+
+@pytest.mark.parametrize("path", sorted(REALDOCS.glob("*.docx")), ids=lambda p: p.name)
+def test_docx_real_word_files_that_are_not_forms_are_refused_clearly(path):
+    with pytest.raises(errors.NotAQuickscanForm) as exc:
+        read_docx(path)
+    message = str(exc.value)
+    assert str(path) in message and "table(s)" in message and "[E106]" in message

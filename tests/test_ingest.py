@@ -1,0 +1,134 @@
+"""Reading folders: bad files become problems that name the file, and never take the rest down."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import pytest
+from docx import Document
+
+from quickscan import errors
+from quickscan._docx import read_docx
+from quickscan.ingest import read_folder
+from tests.conftest import REALDOCS
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def test_ingest_legacy_doc_says_save_as_docx(tmp_path):
+    path = tmp_path / "T0" / "oud.doc"
+    path.parent.mkdir()
+    path.write_bytes(OLE + b"\0" * 2000)
+    corpus = read_folder(tmp_path)
+    row = corpus.problems.iloc[0]
+    assert (row.severity, row.code) == ("error", "E101")
+    assert "save it as .docx" in row.message and row.source.endswith("oud.doc")
+
+
+def test_ingest_legacy_doc_renamed_to_docx_is_recognised(tmp_path):
+    path = tmp_path / "T0-pilot.docx"
+    path.write_bytes(OLE + b"\0" * 2000)
+    with pytest.raises(errors.LegacyFormatError, match="save it as .docx"):
+        read_docx(path)
+
+
+def test_ingest_encrypted_docx_is_an_ole_container_with_encryption_info(tmp_path):
+    path = tmp_path / "geheim.docx"
+    path.write_bytes(OLE + b"\0" * 100 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 1000)
+    with pytest.raises(errors.EncryptedFileError) as exc:
+        read_docx(path)
+    assert "password" in str(exc.value) and "geheim.docx" in str(exc.value)
+
+
+def test_ingest_truncated_zip_is_corrupt(tmp_path, write_form, answers):
+    good = write_form(answers)
+    bad = tmp_path / "kapot.docx"
+    bad.write_bytes(good.read_bytes()[:3000])
+    with pytest.raises(errors.CorruptFileError, match="kapot.docx"):
+        read_docx(bad)
+
+
+def test_ingest_zero_byte_file_is_corrupt(tmp_path):
+    (tmp_path / "leeg.docx").write_bytes(b"")
+    with pytest.raises(errors.CorruptFileError, match="empty"):
+        read_docx(tmp_path / "leeg.docx")
+
+
+def test_ingest_empty_document(tmp_path):
+    Document().save(tmp_path / "leeg.docx")
+    with pytest.raises(errors.EmptyDocumentError, match="leeg.docx"):
+        read_docx(tmp_path / "leeg.docx")
+
+
+def test_ingest_zip_bomb_is_refused_before_unpacking(tmp_path):
+    path = tmp_path / "bom.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"\0" * (40 * 2**20))
+    with pytest.raises(errors.ArchiveTooLargeError, match="refused before unpacking"):
+        read_docx(path)
+
+
+def test_ingest_xml_entities_are_not_expanded(tmp_path, write_form, answers):
+    """A billion-laughs document.xml must not be expanded (the parser does not resolve entities)."""
+    src = write_form(answers)
+    bomb = tmp_path / "lol.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bomb, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                head = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">' + b"".join(
+                    b'<!ENTITY %s "&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;">' % ((bytes([98 + i]),) + (bytes([97 + i]),) * 10)
+                    for i in range(8)
+                ) + b"]>"
+                data = head + data.split(b"?>", 1)[1].replace(b"Antwoord op vraag 2.", b"&i;")
+            zout.writestr(item, data)
+    with pytest.raises(errors.InputError):
+        read_docx(bomb)
+
+
+def test_ingest_folder_goes_on_after_bad_files_and_names_them(tmp_path, write_form, answers):
+    folder = tmp_path / "T0"
+    folder.mkdir()
+    shutil.move(write_form(answers, name="a.docx"), folder / "a.docx")
+    (folder / "b.doc").write_bytes(OLE + b"\0" * 100)
+    (folder / "c.docx").write_bytes(b"PK\x03\x04 truncated")
+    Document().save(folder / "d.docx")
+    (folder / "~$a.docx").write_bytes(b"lock file of Word")  # ignored
+    corpus = read_folder(tmp_path)
+    assert corpus.pilot_ids == ("buurtcirkel-zeist",)
+    errs = corpus.errors.set_index(corpus.errors.source.str.rsplit("/", n=1).str[-1])
+    assert errs.code.to_dict() == {"b.doc": "E101", "c.docx": "E103", "d.docx": "E105"}
+    assert "b.doc" in corpus.summary()
+
+
+def test_ingest_same_pilot_twice_in_one_wave_names_both_files(tmp_path, write_form, answers):
+    folder = tmp_path / "T0"
+    folder.mkdir()
+    shutil.move(write_form(answers, name="eerste.docx"), folder / "eerste.docx")
+    answers[9] = "Een ander antwoord."
+    shutil.move(write_form(answers, name="tweede.docx", layout=4), folder / "tweede.docx")
+    corpus = read_folder(tmp_path)
+    err = corpus.errors.iloc[0]
+    assert err.code == "E107" and "eerste.docx" in err.message and "tweede.docx" in err.message
+    assert corpus.answer("buurtcirkel-zeist", 9, "T0").startswith("Eerste alinea")
+
+
+def test_ingest_waves_from_folders_and_renamed_pilot_keeps_its_id(tmp_path, write_form, answers):
+    for wave, name in (("T0", "Buurtcirkel Zeist"), ("T1", "Buurtcirkel  Zeist (Slotlaan)")):
+        (tmp_path / wave).mkdir()
+        answers[1] = f"{name}, Slotlaan 12, 3701 AB Zeist"
+        shutil.move(write_form(answers, name=f"{wave}.docx"), tmp_path / wave / "form.docx")
+    corpus = read_folder(tmp_path)
+    assert corpus.waves == ("T0", "T1")
+    assert corpus.pilot_ids == ("buurtcirkel-zeist",)
+    assert set(corpus.pilots.pilot) == {"Buurtcirkel Zeist", "Buurtcirkel  Zeist (Slotlaan)"}
+
+
+@pytest.mark.parametrize("path", sorted(REALDOCS.glob("*.docx")) + sorted(REALDOCS.glob("*.xlsx")),
+                         ids=lambda p: p.name)
+def test_ingest_real_office_files_are_problems_not_crashes(tmp_path, path):
+    shutil.copy(path, tmp_path / path.name)
+    corpus = read_folder(tmp_path)
+    assert corpus.answers.empty
+    assert corpus.errors.code.tolist() == ["E106"]

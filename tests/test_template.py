@@ -1,0 +1,111 @@
+"""The template as data: loading, validation, and recognising questions however they are typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from quickscan.errors import TemplateError
+from quickscan.template import load_template, normalize
+
+
+def test_template_default_has_twenty_questions_blocks_and_personal_question(template):
+    assert template.numbers == tuple(range(1, 21))
+    assert template.personal_questions == (3,)
+    assert [q.number for q in template.fact_questions] == list(range(1, 9))
+    assert template.block("Blok 3").questions == (15, 16, 17)
+    assert template.block("blok1").context == (5, 6, 8)
+
+
+@pytest.mark.parametrize(
+    "text, number, rest",
+    [
+        ("9. Wat is het doel van de pilot?", 9, ""),
+        ("9) Wat is het doel van de pilot? Minder opvang.", 9, "Minder opvang."),
+        ("Vraag 10: Hoe sluit de pilot aan op de doelstellingen van het programma Regionale Koers", 10, ""),
+        ("Wat is het doel van de pilto?", 9, ""),  # typo
+        ("Hoe sluit de pilot aan op de\ndoelstellingen van het programma Regionale Koers maatschappelijke "
+         "opvang en beschermd wonen?", 10, ""),  # line break inside the question
+        ("12. Hoe gaat de pilot zich verantwoorden?", 18, ""),  # renumbered form: wording wins
+        ("Startdatum: 1 maart 2020", 4, "1 maart 2020"),
+        ("Wat zijn de drie belangrijkste lessen of boodschappen uit de ervaringen tot nu toe?", 20, ""),
+    ],
+)
+def test_template_match_question_recognises_wording(template, text, number, rest):
+    match = template.match_question(text)
+    assert match is not None and match.number == number
+    assert match.rest(text) == rest
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. Eigen verantwoordelijkheid staat voorop",
+        "2. Normaliseren en uitgaan van de mogelijkheden",
+        "De pilot is gestart in 2019.",
+        "3",
+        "",
+        "2020 was een moeilijk jaar voor de pilot.",
+    ],
+)
+def test_template_match_question_ignores_answers(template, text):
+    assert template.match_question(text) is None
+
+
+def test_template_bare_number_matches_only_when_loose(template):
+    assert template.match_question("9.") is None
+    assert template.match_question("9.", loose=True).number == 9
+
+
+@pytest.mark.parametrize(
+    "number, text, expected",
+    [
+        (2, "In welke gemeente vindt de pilot plaats?\nHouten", "Houten"),
+        (6, "Betreft het een voorziening op gemeentelijk dan wel regionaal niveau? Regionaal", "Regionaal"),
+        (8, "Noem hier een groep (bijv. mensen die dakloos waren) en eventuele specifieke vragen (schulden, "
+            "inkomen, (arbeids)participatie, netwerkontwikkeling e.d.)\n\nJongeren", "Jongeren"),
+        (2, "Houten", "Houten"),
+        (8, "Mensen die dakloos waren", "Mensen die dakloos waren"),  # a phrase from the prompt is an answer
+    ],
+)
+def test_template_strip_prompt(template, number, text, expected):
+    assert template.strip_prompt(number, text) == expected
+
+
+def test_template_normalize_folds_accents_case_and_punctuation():
+    assert normalize("Cliënten-organisatie,\n (ICT)!") == "clienten organisatie ict"
+
+
+@pytest.mark.parametrize(
+    "yaml_text, message",
+    [
+        ("id: x\nname: y\n", "missing key 'questions'"),
+        ("id: x\nquestions:\n  - {number: 1}\n", "missing key 'question'"),
+        ("id: x\nquestions:\n  - {number: one, question: Q}\n", "whole number"),
+        ("id: x\nquestions:\n  - {number: 1, question: A}\n  - {number: 1, question: B}\n", "duplicate"),
+        ("id: x\nquestions:\n  - {number: 1, question: A, kind: other}\n", "kind must be"),
+        ("id: x\nquestions:\n  - {number: 1, question: A, colour: red}\n", "unknown key"),
+        ("id: x\nquestions:\n  - {number: 1, question: A}\nblocks:\n  - {id: b, questions: [7]}\n",
+         "unknown question number"),
+        ("id: x\nquestions: [\n", "not valid YAML"),
+    ],
+)
+def test_template_malformed_file_names_file_and_key(tmp_path, yaml_text, message):
+    path = tmp_path / "kapot.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(TemplateError, match=message) as exc:
+        load_template(path)
+    assert "kapot.yaml" in str(exc.value)
+
+
+def test_template_another_instrument_is_just_another_file(tmp_path):
+    path = tmp_path / "leercirkel.yaml"
+    path.write_text(
+        "id: leercirkel\nname: Leercirkel\nquestions:\n"
+        "  - {number: 1, key: gemeente, question: Gemeente, kind: fact}\n"
+        "  - {number: 2, key: knelpunten, question: 'Welke knelpunten ervaart u?'}\n"
+        "  - {number: 3, key: oplossingen, question: 'Welke oplossingsrichtingen ziet u?'}\n",
+        encoding="utf-8",
+    )
+    t = load_template(path)
+    assert t.match_question("2. Welke knelpunten ervaart u?").number == 2
+    assert t.question(3).label == "Welke oplossingsrichtingen ziet u?"

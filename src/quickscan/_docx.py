@@ -130,8 +130,10 @@ def read_form(path: str | PathLike[str], *, wave: str | None, template: Template
     for text, location, before_first in unmatched:
         rows.append({"pilot_id": ident, "pilot": name, "wave": wave_found, "question": None,
                      "label": UNMATCHED, "answer": text, "source": source, "location": location})
-        severity, where = ("info", "before the first question") if before_first else ("warning", "between questions")
-        problems.append(problem(severity, "W122", path, location,
+        severity, code, where = (
+            ("info", "I122", "before the first question") if before_first else ("warning", "W122", "between questions")
+        )
+        problems.append(problem(severity, code, path, location,
                                 f"text {where} kept as 'unmatched': {_short(text)!r}"))
     for q in template.numbers:
         if q not in answers:
@@ -299,8 +301,9 @@ class _Walker:
             tag = child.tag
             if tag == w.p:
                 self.n_paras += 1
-                text, style, bold = self.paragraph(child)
+                text, style = self.paragraph(child)
                 if text.strip():
+                    bold = len(text) < 300 and _all_bold(child, w)
                     self.pieces.append(_Para(text, f"paragraph {self.n_paras}", style, bold))
             elif tag == w.tbl:
                 self.n_tables += 1
@@ -335,7 +338,7 @@ class _Walker:
                 continue
             if _inside_nested_table(child, tc, w):
                 continue
-            text, style, _ = self.paragraph(child)
+            text, style = self.paragraph(child)
             answer.add(text, "", style in ("bullet", "number"))
         for nested in tc.iter(w.tbl):  # nested tables: one line per row, cells joined by " | "
             if nested is tc:
@@ -346,7 +349,7 @@ class _Walker:
                 answer.add(line, "", True)
         return answer.text()
 
-    def paragraph(self, p) -> tuple[str, str, bool]:
+    def paragraph(self, p) -> tuple[str, str]:
         w = self.w
         parts = []
         for el in p.iter(w.t, w.tab, w.br, w.cr, w.nbh):
@@ -380,8 +383,7 @@ class _Walker:
                 prefix = f"{self.counters[key]}. "
         if prefix and text.strip():
             text = prefix + text.lstrip()
-        bold = len(text) < 300 and _all_bold(p, w)
-        return text, style, bold
+        return text, style
 
     def list_prefix(self, num, style: str) -> tuple[str, str]:
         w = self.w

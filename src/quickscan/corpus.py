@@ -221,9 +221,9 @@ def problem_summary(problems: pd.DataFrame) -> str:
     order = {"error": 0, "warning": 1, "info": 2}
     counts = problems["severity"].value_counts()
     head = ", ".join(f"{counts[s]} {s}(s)" for s in order if s in counts)
-    lines = [f"  problems: {head}"]
+    lines = [f"  problems: {head}" + (" (notes: corpus.problems)" if "info" in counts else "")]
     ranked = problems.assign(_o=problems["severity"].map(order)).sort_values(["_o", "source"], kind="stable")
-    for row in ranked.itertuples():
+    for row in ranked[ranked["severity"] != "info"].itertuples():
         where = ": ".join(p for p in (row.source, row.place) if p)
         lines.append(f"    {row.severity.upper():7} {where}: {row.message} [{row.code}]")
     return "\n".join(lines)

@@ -36,6 +36,7 @@ DEFAULT_TEMPLATE = "quickscan-u16.yaml"
 _NUMBER = re.compile(r"^\s*(?:vraag\s*)?(\d{1,2})(?![\d,]|\.\d)\s*[.):\-–]?\s*", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[\W_]+")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CLOSING = frozenset(".,;:?!)]}»\"'”’")
 
 
@@ -80,7 +81,7 @@ class QuestionMatch:
 
     def rest(self, text: str) -> str:
         """The text after the question wording (an answer typed on the same line)."""
-        return text[self.end :].lstrip(" \t?:.-–").strip()
+        return text[self.end :].lstrip(" \t?:.").strip()
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,21 @@ class Template:
         return tuple((q.number, normalize(w)) for q in self.questions for w in q.wordings)
 
     @cached_property
+    def _by_start(self) -> dict[str, tuple[tuple[int, str], ...]]:
+        """Wordings by the first three letters of their first and of their second word."""
+        index: dict[str, list[tuple[int, str]]] = {}
+        for item in self._wordings:
+            for i, word in enumerate(item[1].split()[:2]):
+                index.setdefault(f"{i}{word[:3]}", []).append(item)
+        return {k: tuple(dict.fromkeys(v)) for k, v in index.items()}
+
+    def _candidates(self, norm: str) -> tuple[tuple[int, str], ...]:
+        """Wordings that share the start of the first or second word with ``norm`` (one typo allowed)."""
+        words = norm.split(maxsplit=2)[:2]
+        found = [item for i, word in enumerate(words) for item in self._by_start.get(f"{i}{word[:3]}", ())]
+        return tuple(dict.fromkeys(found))
+
+    @cached_property
     def _prompts(self) -> dict[int, str]:
         return {q.number: normalize(q.prompt) for q in self.questions if q.prompt}
 
@@ -161,7 +177,7 @@ class Template:
         norm = normalize(body[:400])
         if len(norm) < 4:
             return None
-        candidates = self._wordings
+        candidates = self._wordings if number is not None else self._candidates(norm)
         best: tuple[float, int, int] | None = None  # score, number, normalized end
         for q, wording in candidates:
             if number is not None and q != number:
@@ -184,8 +200,11 @@ class Template:
         if best is None or best[0] < required:
             return None
         score, q, end = best
-        norm, index = _normalize_with_index(body[:400])
-        return QuestionMatch(q, round(score, 3), start + _original_end(body, index, end), numbered)
+        norm, index = _normalize_with_index(body[: 2 * end + 20])
+        cut = _original_end(body, index, end)
+        if number is None and body[cut:].strip() and not (body[cut - 1] in "?:" or body[cut] == "\n"):
+            return None  # "Gemeente Zeist, ..." is an answer that starts like a short question
+        return QuestionMatch(q, round(score, 3), start + cut, numbered)
 
     def strip_prompt(self, number: int, text: str) -> str:
         """Remove the known prompt (toelichting) of a question from the start of ``text``.
@@ -197,6 +216,9 @@ class Template:
         prompt = self._prompts.get(number)
         if not prompt or not text:
             return text
+        raw = self.question(number).prompt
+        if text.startswith(raw):  # copied from the format as it is
+            return text[len(raw) :].lstrip(".?:)").strip()
         head = text[: int(len(prompt) * 1.6) + 40]
         if _ratio(normalize(head)[: len(prompt)], prompt) < 80:
             return text  # the common case: no prompt here
@@ -204,7 +226,7 @@ class Template:
         score, end = _prefix_score(norm, prompt, allow_truncated=False)
         if score < 0.85:
             return text
-        return text[_original_end(text, index, end) :].lstrip(" \t\n?:.-–•").strip()
+        return text[_original_end(text, index, end) :].strip()
 
 
 def normalize(text: str) -> str:
@@ -214,7 +236,7 @@ def normalize(text: str) -> str:
     'geimplementeerd nog tijdelijk'
     """
     if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 

@@ -1,0 +1,58 @@
+"""The quickscan command: thin, with exit codes 0 fine, 1 problems in the input, 2 usage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from quickscan.cli import main
+from tests.conftest import REALDOCS, ROOT, SAMPLE
+
+
+def test_cli_demo_reads_the_sample_and_writes_the_workbook(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "T0: 15 pilots" in out and "T1: 16 pilots" in out
+    assert (tmp_path / "answers.xlsx").exists()
+
+
+def test_cli_ingest_writes_combined_workbook(tmp_path, capsys):
+    out = tmp_path / "antwoorden.xlsx"
+    assert main(["ingest", str(SAMPLE / "T0"), "--out", str(out)]) == 0
+    assert out.exists() and "T0: 15 pilots" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "files, code",
+    [
+        ([SAMPLE / "T0" / "01-houten-ggz.docx"], 0),
+        ([ROOT / "src" / "quickscan" / "data" / "quickscan-u16.yaml"], 0),
+        ([REALDOCS / "python-docx__tbl-cell-access.docx"], 1),
+    ],
+)
+def test_cli_check_exit_codes(files, code, capsys):
+    assert main(["check", *map(str, files)]) == code
+
+
+def test_cli_check_reports_a_broken_template(tmp_path, capsys):
+    bad = tmp_path / "kapot.yaml"
+    bad.write_text("id: x\nquestions:\n  - {number: 1}\n", encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    assert "kapot.yaml" in capsys.readouterr().out
+
+
+def test_cli_usage_errors_exit_2(capsys):
+    assert main([]) == 2
+    assert main(["ingest", "/no/such/folder/x.docx"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["nonsense"])
+    assert exc.value.code == 2
+
+
+def test_cli_import_quickscan_is_light():
+    code = "import sys, quickscan; print(sorted(m for m in ('pandas', 'spacy', 'matplotlib', 'docx') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -331,23 +331,26 @@ class _Walker:
                 self.pieces.append(_Row(cells, f"table {number}, row {r}"))
 
     def cell(self, tc) -> str:
-        w = self.w
+        """The text of a table cell; a nested table gives one line per row, cells joined by " | "."""
         answer = _Answer()
-        for child in tc.iter(w.p, w.tbl):
-            if child.tag == w.tbl:
-                continue
-            if _inside_nested_table(child, tc, w):
-                continue
-            text, style = self.paragraph(child)
-            answer.add(text, "", style in ("bullet", "number"))
-        for nested in tc.iter(w.tbl):  # nested tables: one line per row, cells joined by " | "
-            if nested is tc:
-                continue
-            for tr in nested.iter(w.tr):
-                line = " | ".join(" ".join(self.paragraph(p)[0] for p in tcell.iter(w.p)).strip()
-                                  for tcell in tr.iter(w.tc))
-                answer.add(line, "", True)
+        self._cell_content(tc, answer)
         return answer.text()
+
+    def _cell_content(self, parent, answer: _Answer) -> None:
+        w = self.w
+        for child in parent:
+            tag = child.tag
+            if tag == w.p:
+                text, style = self.paragraph(child)
+                answer.add(text, "", style in ("bullet", "number"))
+            elif tag == w.tbl:
+                for tr in _children(child, w.tr, w):
+                    line = " | ".join(self.cell(tcell).replace("\n\n", " ") for tcell in _children(tr, w.tc, w))
+                    answer.add(line, "", True)
+            elif tag in (w.sdt, w.customXml, w.sdtContent):
+                inner = child.find(w.sdtContent) if tag == w.sdt else child
+                if inner is not None:
+                    self._cell_content(inner, answer)
 
     def paragraph(self, p) -> tuple[str, str]:
         w = self.w
@@ -415,15 +418,6 @@ def _children(parent, tag: str, w: _Names):
             inner = child.find(w.sdtContent) if child.tag == w.sdt else child
             if inner is not None:
                 yield from _children(inner, tag, w)
-
-
-def _inside_nested_table(p, tc, w: _Names) -> bool:
-    parent = p.getparent()
-    while parent is not None and parent is not tc:
-        if parent.tag == w.tbl:
-            return True
-        parent = parent.getparent()
-    return False
 
 
 def _all_bold(p, w: _Names) -> bool:

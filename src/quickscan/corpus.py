@@ -425,7 +425,7 @@ def combine(
             taken.setdefault(ident, row.source)  # a second source is a duplicate: see _drop_duplicates
             rename[(wave, row.source, row.pilot_id)] = ident
 
-    keys = list(zip(answers["wave"], answers["source"], answers["pilot_id"]))
+    keys = list(zip(answers["wave"].tolist(), answers["source"].tolist(), answers["pilot_id"].tolist()))
     answers = answers.assign(pilot_id=[rename[k] for k in keys])
     answers, dup_problems = _drop_duplicates(answers)
     return Corpus(
@@ -465,7 +465,7 @@ def _drop_duplicates(answers: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str
                     f"the same pilot {pid!r} appears twice in wave {wave}: in {first} and in {other}; "
                     f"kept {first}, skipped {other}",
                 ))
-    mask = [k in keep for k in zip(answers["wave"], answers["pilot_id"], answers["source"])]
+    mask = [k in keep for k in zip(answers["wave"].tolist(), answers["pilot_id"].tolist(), answers["source"].tolist())]
     return answers[mask].reset_index(drop=True), problems
 
 

@@ -200,8 +200,11 @@ class Template:
         if best is None or best[0] < required:
             return None
         score, q, end = best
-        norm, index = _normalize_with_index(body[: 2 * end + 20])
-        cut = _original_end(body, index, end)
+        if end >= len(norm):  # the whole text is the question
+            cut = len(body)
+        else:
+            norm, index = _normalize_with_index(body[: 2 * end + 20])
+            cut = _original_end(body, index, end)
         if number is None and body[cut:].strip() and not (body[cut - 1] in "?:" or body[cut] == "\n"):
             return None  # "Gemeente Zeist, ..." is an answer that starts like a short question
         return QuestionMatch(q, round(score, 3), start + cut, numbered)

@@ -1,0 +1,1026 @@
+"""Selective coding: apply a codebook to every answer with spaCy, with evidence and negation.
+
+:func:`code_corpus` returns one row per coding (a code found in a sentence of an answer):
+
+=========== ==================================================================================
+pilot_id    the pilot
+wave        ``T0``, ``T1``, ...
+question    the question whose answer holds the sentence (Int64; <NA> for unmatched content)
+code        code id; ``family`` its family
+start, end  character offsets of the match in the answer text (Int64; <NA> for a fallback)
+evidence    the sentence that holds the match (empty for a fallback fact)
+negated     True when a negation (geen, niet, nooit, zonder, ...) governs the match
+valence     the family's valence cue nearest to the match in the sentence (e.g. risicofactor)
+source      ``rule``
+pattern     id of the pattern that matched
+segment_id  stable id of the coding: see :func:`segment_id`
+=========== ==================================================================================
+
+How it works (see also ``docs/codebook-format.md``):
+
+* **Pipeline.** ``spacy.blank("nl")`` with a sentencizer (also breaking at line breaks)
+  and the lookup lemmatizer of spacy-lookups-data, built once per process on first use.
+  Each distinct answer text is tokenised once and cached, so re-coding after a codebook
+  edit only re-runs the matching.
+* **Matching.** Every pattern token is expanded into the lower-case word forms it accepts
+  among the forms seen so far: ``woning`` -> forms whose text or lemma is ``woning``
+  (lemmas looked up per form in the table of spacy-lookups-data); ``woning*``,
+  ``*woning``, ``*schuld*`` -> forms that start with, end with or contain the stem. The
+  forms are spelled out into a ``PhraseMatcher`` on ``LOWER``; a pattern with ``...``
+  is anchored on its rarest gap-free part and the other parts are checked around each
+  anchor. Raw spaCy patterns go into a ``Matcher``. New texts only add their new word
+  forms, a codebook edit only the patterns that changed (see ``_Registry``). A match must
+  lie within one sentence; a code found several times in a sentence is one coding.
+* **Selective coding.** Codes are searched in all answers (except the personal question 3),
+  unless the code or its family lists ``questions``. Fact families are coded from their own
+  ``question`` only, once per pilot and wave (see :func:`code_corpus`).
+* **Negation.** See :func:`is_negated`.
+
+>>> from quickscan.corpus import Corpus, make_answers
+>>> from quickscan.codebook import Codebook
+>>> cb = Codebook.from_yaml('''
+... id: mini
+... name: Mini
+... families:
+...   - id: basisset
+...     label: Basisset
+...     codes:
+...       - {id: wonen, label: Wonen, patterns: ["woning*", "eigen voordeur"]}
+...       - {id: schulden, label: Schuldhulpverlening, patterns: ["*schuld*"]}
+... ''')
+>>> corpus = Corpus.from_answers(make_answers("Thuis Houten", "T0",
+...     {9: "Iedereen krijgt een eigen woning. Er is geen sprake van schuldhulpverlening."}))
+>>> code_corpus(corpus, cb)[["question", "code", "evidence", "negated"]]  # doctest: +NORMALIZE_WHITESPACE
+   question      code                                       evidence  negated
+0         9     wonen                 Iedereen krijgt een eigen woning.    False
+1         9  schulden  Er is geen sprake van schuldhulpverlening.     True
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from itertools import accumulate, product
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .codebook import MAX_GAP, MIN_STEM, Codebook, MatcherPattern, PatternToken, compile_codebook, default_codebook
+
+if TYPE_CHECKING:  # spaCy is imported lazily, inside functions
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+__all__ = [
+    "CODING_COLUMNS",
+    "NEGATION_CUES",
+    "code_corpus",
+    "present",
+    "is_negated",
+    "segment_id",
+    "fold",
+    "pipeline",
+    "tokenize",
+    "sentences",
+    "clear_cache",
+]
+
+CODING_COLUMNS = [
+    "pilot_id", "wave", "question", "code", "family", "start", "end", "evidence",
+    "negated", "valence", "source", "pattern", "segment_id",
+]
+
+# A cue negates what follows it in its clause ("geen woning", "zonder begeleiding"); the
+# adverbs negate their whole clause, also what stands before them ("dat lukt nog niet").
+# Multi-word cues (nog niet, niet meer, geen sprake van, geen van de) hold one of these.
+NEGATION_CUES = {
+    "geen": "forward", "zonder": "forward", "noch": "forward", "niemand": "forward",
+    "niet": "clause", "nooit": "clause", "niets": "clause", "nergens": "clause", "nimmer": "clause",
+}
+_NOT_NEGATING = {  # cue followed by one of these does not negate: "niet alleen X maar ook Y"
+    "niet": {"alleen", "enkel", "uitsluitend", "slechts", "minder", "zelden", "onbelangrijk"},
+    "geen": {"probleem", "punt"},
+}
+_BOUNDARY_PUNCT = {",", ";", ":", "(", ")", "[", "]", "-", "–", "—", "•", "/"}
+_BOUNDARY_WORDS = {
+    "maar", "want", "omdat", "doch", "terwijl", "hoewel", "echter", "zodat", "waardoor",
+    "doordat", "dus", "tenzij", "behalve", "aangezien", "zodra", "nadat", "voordat", "waarna",
+}
+# "en" / "of" start a new clause only before a subject or an adverb ("..., want ze krijgen",
+# "geen time-out en we bieden wel ..."); otherwise they join nouns and the negation carries
+# over: "geen sprake van schuldhulpverlening en budgetbeheer".
+_COORDINATORS = {"en", "of"}
+_CLAUSE_STARTERS = {
+    "ik", "je", "jij", "u", "hij", "zij", "ze", "we", "wij", "men", "er", "daar", "dan", "wel",
+    "ook", "toch", "daarnaast", "daarom", "daardoor", "bovendien", "vervolgens", "nu",
+}
+
+_CACHE_SIZE = 50_000  # distinct answer texts kept tokenised (some 2,500 forms)
+_STATE: dict[str, Any] = {"nlp": None}
+_DOCS: OrderedDict[str, _Parsed] = OrderedDict()
+_PLANS: OrderedDict[Codebook, _Plan] = OrderedDict()
+_PHRASES: dict[tuple[str, ...], Doc] = {}
+_NEWLINE = re.compile(r"\n\s*(?=\S)")
+_BULLET = re.compile(r"^[\s\-–—•*·]+")
+
+
+# -- the pipeline and the token cache -----------------------------------------------------
+
+
+def pipeline() -> Language:
+    """The spaCy pipeline, built once per process: ``spacy.blank("nl")``, a sentencizer that
+    also ends a sentence at a line break, and the lookup lemmatizer (spacy-lookups-data).
+
+    >>> [t.lemma_ for t in pipeline()("Woningen")]
+    ['woning']
+    """
+    if _STATE["nlp"] is None:
+        import numpy as np
+        import spacy
+        from spacy import attrs
+        from spacy.pipeline import Sentencizer
+
+        nlp = spacy.blank("nl")
+        # a line break ends a sentence: the tokenizer makes it a whitespace token
+        breaks = [a + "\n" * n + b for n in (1, 2, 3) for a in ("", " ") for b in ("", " ", "  ")]
+        nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, *breaks]})
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+        h = nlp.vocab.strings.add
+        _STATE.update(
+            nlp=nlp,
+            lemmas=nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup"),
+            cues={h(w): scope for w, scope in NEGATION_CUES.items()},
+            attrs=[attrs.SENT_START, attrs.IDX, attrs.LENGTH, attrs.LOWER],
+            empty=np.zeros((0, 4), dtype="uint64"),
+            not_negating={h(w): {h(x) for x in xs} for w, xs in _NOT_NEGATING.items()},
+            boundaries={h(w) for w in _BOUNDARY_PUNCT | _BOUNDARY_WORDS},
+            coordinators={h(w) for w in _COORDINATORS},
+            starters={h(w) for w in _CLAUSE_STARTERS},
+        )
+    return _STATE["nlp"]
+
+
+class _Parsed:
+    """A tokenised text with the token arrays the coder reads.
+
+    A line break ends a sentence (bullet lists and headings rarely end with a full stop):
+    the sentence starts of the ``Doc`` are set accordingly. Per token only a NumPy table
+    is kept (sentence start, char offset, length, lower-case hash); Python lists of it are
+    made during a coding run and dropped by :meth:`release`, to keep the cache small.
+    """
+
+    __slots__ = ("doc", "text", "table", "starts", "ends", "cues", "lemmatized", "_lowers", "_forms", "_chars",
+                 "_sentences", "_negated")
+
+    def __init__(self, doc: Doc, text: str) -> None:
+        import numpy as np
+
+        self.doc, self.text, self.lemmatized = doc, text, False
+        self._lowers = self._forms = self._chars = None
+        self._sentences, self._negated = {}, {}
+        self.table = table = doc.to_array(_STATE["attrs"]) if len(doc) else _STATE["empty"]
+        starts = np.flatnonzero(table[:, 0] == 1).tolist()
+        if len(doc) and (not starts or starts[0] != 0):
+            starts.insert(0, 0)
+        if "\n" in text:  # a line break starts a sentence (the sentencizer sees most of them)
+            ends = [m.end() for m in _NEWLINE.finditer(text)]
+            breaks = {b for b in np.searchsorted(table[:, 1], ends).tolist() if 0 < b < len(doc)} - set(starts)
+            for i in sorted(breaks):
+                doc[i].is_sent_start = True
+            starts = sorted({*starts, *breaks})
+        self.starts, self.ends = starts, starts[1:] + [len(doc)]
+        cues = _STATE["cues"]
+        self.cues = [i for i, h in enumerate(self.lower_list) if h in cues]
+
+    @property
+    def lowers(self):
+        """Lower-case hash per token (NumPy)."""
+        return self.table[:, 3]
+
+    @property
+    def lower_list(self) -> list[int]:
+        """Lower-case hash per token (a list, kept until :meth:`release`)."""
+        if self._lowers is None:
+            self._lowers = self.table[:, 3].tolist()
+        return self._lowers
+
+    @property
+    def forms(self) -> set[int]:
+        """The lower-case forms (hashes) of the text (kept until :meth:`release`)."""
+        if self._forms is None:
+            self._forms = set(self.lower_list)
+        return self._forms
+
+    def release(self) -> None:
+        """Drop the lists made for one coding run."""
+        self._lowers = self._forms = self._chars = None
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets of the tokens ``doc[start:end]``."""
+        if self._chars is None:
+            self._chars = (self.table[:, 1].tolist(), (self.table[:, 1] + self.table[:, 2]).tolist())
+        return self._chars[0][start], self._chars[1][end - 1]
+
+    def sentence(self, start: int, end: int) -> str:
+        """The text of the sentence ``doc[start:end]``, without surrounding space and bullets."""
+        if (start, end) not in self._sentences:
+            a, b = self.char_span(start, end)
+            self._sentences[(start, end)] = _BULLET.sub("", self.text[a:b]).strip()
+        return self._sentences[(start, end)]
+
+    def sentence_spans(self) -> list[tuple[int, int, str]]:
+        """Every non-empty sentence as (start, end, text), character offsets into the text."""
+        out = []
+        for a, b in zip(self.starts, self.ends):
+            text = self.sentence(a, b)
+            if text:
+                start = self.text.index(text, self.char_span(a, b)[0])
+                out.append((start, start + len(text), text))
+        return out
+
+    def negated(self, start: int, end: int, sentence: tuple[int, int]) -> bool:
+        """Whether a negation governs ``doc[start:end]`` (see :func:`is_negated`)."""
+        lo, hi = sentence
+        i = bisect.bisect_left(self.cues, lo)
+        if i == len(self.cues) or self.cues[i] >= hi:
+            return False  # no cue in the sentence: the common case
+        if (start, end) not in self._negated:
+            self._negated[(start, end)] = _negated(self.lower_list, start, end, sentence)
+        return self._negated[(start, end)]
+
+
+def tokenize(texts: Iterable[str]) -> list[Doc]:
+    """The parsed ``Doc`` of each text (with lemmas); each distinct text is parsed once per process.
+
+    >>> [(t.text, t.lemma_) for t in tokenize(["Eigen woningen."])[0]]
+    [('Eigen', 'eigen'), ('woningen', 'woning'), ('.', '.')]
+    """
+    parsed = _parse(texts)
+    _lemmatize(parsed)
+    return [p.doc for p in parsed]
+
+
+def sentences(text: str) -> list[tuple[int, int, str]]:
+    """The sentences of a text as the coder sees them: (start, end, sentence) with
+    character offsets, line breaks ending sentences, bullets stripped.
+
+    >>> sentences("Eerste zin. Tweede zin\\n- een punt")
+    [(0, 11, 'Eerste zin.'), (12, 22, 'Tweede zin'), (25, 33, 'een punt')]
+    """
+    return _parse([text])[0].sentence_spans() if text.strip() else []
+
+
+def _lemmatize(parsed: Iterable[_Parsed]) -> None:
+    """Run the lemmatizer on cached docs that were parsed without it."""
+    lemmatizer = pipeline().get_pipe("lemmatizer")
+    for p in parsed:
+        if not p.lemmatized:
+            lemmatizer(p.doc)
+            p.lemmatized = True
+
+
+def _parse(texts: Iterable[str]) -> list[_Parsed]:
+    texts = list(texts)
+    missing = [t for t in dict.fromkeys(texts) if t not in _DOCS]
+    if missing:
+        # the coder looks lemmas up once per word form (see _Registry), not per token
+        for text, doc in zip(missing, pipeline().pipe(missing, batch_size=256, disable=["lemmatizer"])):
+            _DOCS[text] = _Parsed(doc, text)
+        while len(_DOCS) > _CACHE_SIZE:
+            _DOCS.popitem(last=False)
+    return [_DOCS[t] for t in texts]
+
+
+def clear_cache(*, matchers: bool = True) -> None:
+    """Forget the tokenised texts and (with ``matchers``) the compiled codebook and the
+    forms seen. The pipeline itself is kept."""
+    _DOCS.clear()
+    if matchers:
+        _PLANS.clear()
+        _PHRASES.clear()
+        _STATE["registry"] = None
+
+
+def _remember(cache: OrderedDict, key: Any, make, size: int) -> Any:
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = make()
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
+
+
+# -- expanding patterns against a vocabulary ----------------------------------------------
+
+
+_MAX_PHRASES = 500  # forms of a multi-token segment spelled out; beyond: a Matcher {"IN": [...]} pattern
+
+
+@dataclass(eq=False)
+class _Entry:
+    """One pattern of the current codebook in the matchers.
+
+    A pattern with gaps (``eigen ... regie``) is split into gap-free *segments*; only its
+    rarest segment, the *anchor*, goes into a matcher, and :func:`_around` checks the other
+    segments around each anchor match. ``forms`` holds, per segment and token, the hashes
+    of the forms seen so far that the token accepts (sets shared with the registry, so
+    they grow as new texts come in).
+    """
+
+    pattern: MatcherPattern
+    restricted: bool  # searched only in some questions: in the second PhraseMatcher
+    name: str  # the match key in spaCy's matchers
+    segments: list[list[PatternToken]]
+    forms: list[list[set[int]]]
+    anchor: int = 0
+    spelled: set[tuple[str, ...]] = field(default_factory=set)  # anchor forms in the PhraseMatcher
+    in_matcher: bool = False  # the anchor (or a raw spaCy pattern) is in the Matcher
+    needs: tuple[set[int], ...] | None = ()  # Matcher entries: forms a text must hold (None: unknown)
+    others: list[set[int]] = field(default_factory=list)  # forms of the tokens outside the anchor
+    position: int = -1  # in the current plan's compiled patterns
+    scope: frozenset[int] | None = None  # questions searched (None: all)
+
+
+class _Registry:
+    """spaCy matchers for the patterns of the current codebook, kept up to date incrementally.
+
+    Every pattern token is expanded into the lower-case forms it accepts among the forms
+    *seen so far* in this process: ``woning`` -> forms whose text or lemma is ``woning``
+    (lemmas from the lookup table of spacy-lookups-data, per form), ``woning*``,
+    ``*woning``, ``*schuld*`` -> forms that start with, end with or contain the stem. The
+    forms are spelled out into a ``PhraseMatcher`` on ``LOWER``: one hash lookup per token,
+    whatever the number of patterns. (A ``Matcher`` with ``{"LOWER": {"IN": [...]}}`` or
+    ``REGEX`` tokens tries every pattern at every token and calls a Python predicate:
+    measured 30-50x slower with the 2,400 patterns of the U16 codebook.) New texts only add
+    their new forms; a codebook edit only adds and removes the patterns that changed.
+    """
+
+    def __init__(self) -> None:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        nlp = pipeline()
+        self.strings = nlp.vocab.strings
+        self.phrase = {False: PhraseMatcher(nlp.vocab, attr="LOWER"), True: PhraseMatcher(nlp.vocab, attr="LOWER")}
+        self.matcher = Matcher(nlp.vocab)
+        self.entries: dict[tuple[MatcherPattern, bool], _Entry] = {}
+        self.by_key: dict[int, _Entry] = {}
+        self.known: set[int] = set()  # hashes of the forms seen
+        self.forms: set[str] = set()  # the forms seen
+        self.by_lemma: dict[str, set[str]] = defaultdict(set)  # lemma -> forms seen
+        self.accepted: dict[PatternToken, set[int]] = {}  # token -> hashes of the forms it accepts
+        self.refs: dict[PatternToken, int] = defaultdict(int)  # token -> entries using it
+        self.users: dict[PatternToken, list[_Entry]] = defaultdict(list)  # entries whose anchor holds the token
+        self.index: dict[str, dict[str, set[PatternToken]]] = {k: {} for k in _KINDS}
+        self.infix_lengths: set[int] = set()
+        self.plan: _Plan | None = None
+        self.in_matcher: list[_Entry] = []
+        self._sorted: tuple[list[str], list[str], str, list[int]] | None = None
+        self._counter = 0
+
+    # -- keeping up with the codebook and the texts ------------------------------------
+
+    def update(self, plan: _Plan, parsed: Sequence[_Parsed]) -> None:
+        """Learn the new forms of these texts, then add and remove the patterns that changed."""
+        import numpy as np
+
+        arrays = [p.lowers for p in parsed if len(p.doc)]
+        hashes, counts = np.unique(np.concatenate(arrays), return_counts=True) if arrays else (np.zeros(0), ())
+        frequency = dict(zip(hashes.tolist(), counts.tolist() if len(hashes) else ()))
+        new = [h for h in frequency if h not in self.known]
+        if new:
+            self._learn([self.strings[h] for h in new])
+        if plan is not self.plan:
+            self._sync(plan, frequency)
+            self.plan = plan
+
+    def _learn(self, forms: list[str]) -> None:
+        lemmas = _STATE["lemmas"]
+        touched: set[int] = set()
+        for form in forms:
+            h = self.strings.add(form)
+            lemma = lemmas.get(form, form)
+            self.known.add(h)
+            self.forms.add(form)
+            self.by_lemma[lemma].add(form)
+            for token in self._tokens_accepting(form, lemma):
+                self.accepted[token].add(h)
+                touched.update(id(e) for e in self.users.get(token, ()))
+        self._sorted = None
+        for entry in self.entries.values():
+            if id(entry) in touched:
+                self._place(entry)
+
+    def _tokens_accepting(self, form: str, lemma: str) -> list[PatternToken]:
+        """The registered pattern tokens that accept a form (by dictionary lookups of its parts)."""
+        words, prefixes, suffixes, infixes = (self.index[k] for k in _KINDS)
+        out: list[PatternToken] = []
+        for key in {form, lemma}:
+            out += words.get(key, ())
+        n = len(form)
+        for i in range(MIN_STEM, n + 1):
+            out += prefixes.get(form[:i], ())
+            out += suffixes.get(form[n - i :], ())
+        if infixes:
+            lengths = [k for k in self.infix_lengths if k <= n]
+            for i in range(n - MIN_STEM + 1):
+                for k in lengths:
+                    out += infixes.get(form[i : i + k], ())
+        return out
+
+    def _sync(self, plan: _Plan, frequency: dict[int, int]) -> None:
+        wanted = {(mp, scope is not None): (i, scope) for i, (mp, scope) in enumerate(zip(plan.compiled, plan.scope))}
+        gone = [self.entries.pop(k) for k in [k for k in self.entries if k not in wanted]]
+        for entry in gone:
+            self._remove(entry)
+        if any(e.pattern.spacy for e in gone):  # the Matcher remembers the attributes of removed patterns
+            self._new_matcher()
+        for key, (i, scope) in wanted.items():
+            if key not in self.entries:
+                self.entries[key] = self._add(*key, frequency)
+            self.entries[key].position, self.entries[key].scope = i, scope
+        self.in_matcher = [e for e in self.entries.values() if e.in_matcher]
+
+    def _add(self, mp: MatcherPattern, restricted: bool, frequency: dict[int, int]) -> _Entry:
+        self._counter += 1
+        name = f"p{self._counter}"
+        segments = _segments(mp.tokens) if not mp.spacy else []
+        for token in {t for seg in segments for t in seg}:
+            self._accept(token)
+            self.refs[token] += 1
+        forms = [[self.accepted[t] for t in seg] for seg in segments]
+        entry = _Entry(mp, restricted, name, segments, forms)
+        self.by_key[self.strings.add(name)] = entry
+        if mp.spacy:
+            raw = json.loads(mp.spacy)
+            self.matcher.add(name, [raw])
+            entry.in_matcher, entry.needs = True, _raw_needs(raw, self.strings)
+            return entry
+        if len(segments) > 1:
+            entry.anchor = min(
+                range(len(segments)),
+                key=lambda k: min(sum(frequency.get(h, 0) for h in fs) for fs in forms[k]),
+            )
+        entry.others = [fs for k, seg in enumerate(forms) if k != entry.anchor for fs in seg]
+        for token in segments[entry.anchor]:
+            self.users[token].append(entry)
+        self._place(entry)
+        return entry
+
+    def _remove(self, entry: _Entry) -> None:
+        if entry in self.in_matcher:
+            self.in_matcher.remove(entry)
+        if entry.spelled:
+            self.phrase[entry.restricted].remove(entry.name)
+        if entry.in_matcher:
+            self.matcher.remove(entry.name)
+        self.by_key.pop(self.strings[entry.name], None)
+        for token in {t for seg in entry.segments for t in seg}:
+            users = self.users.get(token, [])
+            if entry in users:
+                users.remove(entry)
+            self.refs[token] -= 1
+            if not self.refs[token]:
+                self._forget(token)
+
+    def _new_matcher(self) -> None:
+        from spacy.matcher import Matcher
+
+        self.matcher = Matcher(pipeline().vocab)
+        for entry in self.in_matcher:
+            if entry.pattern.spacy:
+                self.matcher.add(entry.name, [json.loads(entry.pattern.spacy)])
+            else:
+                sets = [sorted(self.strings[h] for h in fs) for fs in entry.forms[entry.anchor]]
+                self.matcher.add(entry.name, [[{"LOWER": {"IN": forms}} for forms in sets]])
+
+    def _place(self, entry: _Entry) -> None:
+        """Put the anchor's forms seen so far into the PhraseMatcher (or the Matcher)."""
+        from spacy.tokens import Doc
+
+        sets = [sorted(self.strings[h] for h in fs) for fs in entry.forms[entry.anchor]]
+        if not all(sets):
+            return
+        if not entry.in_matcher and (len(sets) == 1 or math.prod(map(len, sets)) <= _MAX_PHRASES):
+            new = [words for words in product(*sets) if words not in entry.spelled]
+            if new:
+                vocab = pipeline().vocab
+                docs = []
+                for words in new:
+                    if words not in _PHRASES:
+                        _PHRASES[words] = Doc(vocab, words=list(words))
+                    docs.append(_PHRASES[words])
+                self.phrase[entry.restricted].add(entry.name, docs)
+                entry.spelled.update(new)
+            return
+        if entry.spelled:
+            self.phrase[entry.restricted].remove(entry.name)
+            entry.spelled.clear()
+        if entry.in_matcher:
+            self.matcher.remove(entry.name)
+        self.matcher.add(entry.name, [[{"LOWER": {"IN": forms}} for forms in sets]])
+        entry.in_matcher, entry.needs = True, tuple(entry.forms[entry.anchor])
+        if entry not in self.in_matcher:
+            self.in_matcher.append(entry)
+
+    def _accept(self, token: PatternToken) -> None:
+        """Register a pattern token: index its stem and expand it against the forms seen."""
+        if token in self.accepted:
+            return
+        self.index[token.kind].setdefault(token.text, set()).add(token)
+        stem = token.text
+        if token.kind == "word":
+            found = self.by_lemma.get(stem, set()) | ({stem} & self.forms)
+        elif token.kind == "prefix":
+            found = _starting_with(self._orders()[0], stem)
+        elif token.kind == "suffix":
+            found = [f[::-1] for f in _starting_with(self._orders()[1], stem[::-1])]
+        else:
+            self.infix_lengths.add(len(stem))
+            found = self._containing(stem)
+        self.accepted[token] = {self.strings.add(f) for f in found}
+
+    def _forget(self, token: PatternToken) -> None:
+        tokens = self.index[token.kind].get(token.text, set())
+        tokens.discard(token)
+        if not tokens:
+            self.index[token.kind].pop(token.text, None)
+        for name in ("accepted", "users", "refs"):
+            getattr(self, name).pop(token, None)
+
+    def _orders(self) -> tuple[list[str], list[str], str, list[int]]:
+        """The forms seen, sorted forwards and backwards, and joined (for substring search)."""
+        if self._sorted is None:
+            forward = sorted(self.forms)
+            offsets = list(accumulate((len(f) + 1 for f in forward), initial=0))
+            self._sorted = (forward, sorted(f[::-1] for f in forward), "\n".join(forward), offsets)
+        return self._sorted
+
+    def _containing(self, stem: str) -> list[str]:
+        forward, _, joined, offsets = self._orders()
+        out = []
+        i = joined.find(stem)
+        while i != -1:
+            k = bisect.bisect_right(offsets, i) - 1
+            out.append(forward[k])
+            i = joined.find(stem, offsets[k + 1])
+        return out
+
+    # -- matching ----------------------------------------------------------------------
+
+    def match(self, p: _Parsed, question: int | None) -> list[tuple[int, int, int]]:
+        """(start, end, pattern position) of every match in the text of an answer to ``question``."""
+        found = self.phrase[False](p.doc)
+        if question in self.plan.restricted_questions:
+            found += self.phrase[True](p.doc)
+        if self.in_matcher and self._matcher_may_match(p):
+            found += self.matcher(p.doc)
+        by_key, out = self.by_key, []
+        for key, start, end in found:
+            entry = by_key[key]
+            if entry.restricted and question not in entry.scope:
+                continue
+            if len(entry.forms) > 1:  # a pattern with gaps: check the parts around the anchor
+                if any(forms.isdisjoint(p.forms) for forms in entry.others):
+                    continue  # a part that occurs nowhere in this text
+                out += [(s, e, entry.position) for s, e in _around(p.lower_list, entry.forms, entry.anchor, start, end)]
+            else:
+                out.append((start, end, entry.position))
+        return out
+
+    def _matcher_may_match(self, p: _Parsed) -> bool:
+        for entry in self.in_matcher:
+            if entry.needs is None or all(not need.isdisjoint(p.forms) for need in entry.needs):
+                return True
+        return False
+
+
+_KINDS = ("word", "prefix", "suffix", "infix")
+
+
+def _starting_with(ordered: list[str], stem: str) -> list[str]:
+    lo = bisect.bisect_left(ordered, stem)
+    hi = bisect.bisect_left(ordered, stem + "\U0010ffff")
+    return ordered[lo:hi]
+
+
+def _around(lowers: list[int], segments, k: int, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans where the segments before and after segment ``k`` (at ``start:end``) follow,
+    each within ``MAX_GAP`` tokens of the next (``segments``: per token a set of forms)."""
+
+    def fits(segment, at: int) -> bool:
+        if at < 0 or at + len(segment) > len(lowers):
+            return False
+        if len(segment) == 1:
+            return lowers[at] in segment[0]
+        return all(lowers[at + i] in forms for i, forms in enumerate(segment))
+
+    lefts = {start}
+    for segment in reversed(segments[:k]):
+        n = len(segment)
+        lefts = {b - n for a in lefts for b in range(a, a - MAX_GAP - 1, -1) if fits(segment, b - n)}
+        if not lefts:
+            return []
+    rights = {end}
+    for segment in segments[k + 1 :]:
+        n = len(segment)
+        rights = {a + n for e in rights for a in range(e, e + MAX_GAP + 1) if fits(segment, a)}
+        if not rights:
+            return []
+    return [(s, e) for s in sorted(lefts) for e in sorted(rights)]
+
+
+def _segments(tokens: tuple[PatternToken, ...]) -> list[list[PatternToken]]:
+    """The gap-free runs of a pattern: ``eigen ... regie`` -> [[eigen], [regie]]."""
+    out: list[list[PatternToken]] = [[]]
+    for t in tokens:
+        if t.kind == "gap":
+            out.append([])
+        else:
+            out[-1].append(t)
+    return out
+
+
+def _raw_needs(raw: list[dict[str, Any]], strings) -> tuple[set[int], ...] | None:
+    """Forms a raw spaCy pattern cannot match without (literal LOWER/ORTH/TEXT/NORM tokens);
+    None when it has none (or matches on LEMMA): then the Matcher runs on every text."""
+    out = []
+    for token in raw:
+        if token.get("OP", "1") not in ("1", "+"):
+            continue
+        if "LEMMA" in token:
+            return None
+        for attr in ("LOWER", "ORTH", "TEXT", "NORM"):
+            value = token.get(attr)
+            words = [value] if isinstance(value, str) else value.get("IN") if isinstance(value, dict) else None
+            if isinstance(words, list) and all(isinstance(w, str) for w in words):
+                out.append({strings.add(w.lower()) for w in words})
+                break
+    return tuple(out) or None
+
+
+def _split_words(compiled: tuple[MatcherPattern, ...]) -> tuple[MatcherPattern, ...]:
+    """Split a pattern word the way the tokenizer splits text (``(mee)werken`` -> 4 tokens)."""
+    tokenizer = pipeline().tokenizer
+    split = _STATE.setdefault("split", {})
+    out = []
+    for mp in compiled:
+        tokens: list[PatternToken] = []
+        for t in mp.tokens:
+            if t.kind != "word":
+                tokens.append(t)
+                continue
+            if t.text not in split:
+                split[t.text] = [x.lower_ for x in tokenizer(t.text)]
+            parts = split[t.text]
+            tokens += [PatternToken(t.kind, p) for p in parts] if len(parts) > 1 else [t]
+        out.append(MatcherPattern(mp.id, mp.family, mp.code, mp.valence, tuple(tokens), mp.spacy))
+    return tuple(out)
+
+
+def _registry() -> _Registry:
+    if _STATE.get("registry") is None:
+        _STATE["registry"] = _Registry()
+    return _STATE["registry"]
+
+
+# -- what the codebook asks for ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The codebook as the coder needs it: compiled patterns and per-code rules."""
+
+    compiled: tuple[MatcherPattern, ...]
+    order: dict[str, int]  # code id -> position in the codebook
+    fact_of: dict[str, str]  # code id -> fact family id
+    facts: tuple[tuple[str, int | None, tuple[str, ...], str], ...]  # (family, question, codes, fallback)
+    valence: dict[str, tuple[str, ...]]  # family id -> valence names in order
+    scope: tuple[frozenset[int] | None, ...]  # per compiled pattern: questions searched (None: all)
+    needs_lemmas: bool  # a raw spaCy pattern matches on LEMMA: the docs need token lemmas
+
+    @cached_property
+    def restricted_questions(self) -> frozenset[int]:
+        """Questions searched by patterns restricted to some questions."""
+        return frozenset().union(*(s for s in self.scope if s is not None))
+
+    @classmethod
+    def of(cls, codebook: Codebook) -> _Plan:
+        allowed, fact_of, facts = {}, {}, []
+        for f in codebook.families:
+            for c in f.codes:
+                qs = c.questions or f.questions
+                allowed[c.id] = frozenset(qs) if qs else None
+            if f.kind == "fact":
+                for c in f.codes:
+                    fact_of[c.id] = f.id
+                fallback = f.fallback.id if f.fallback else ""
+                facts.append((f.id, f.question, tuple(c.id for c in f.codes), fallback))
+        compiled = _split_words(compile_codebook(codebook))
+        for f in codebook.families:
+            if f.kind == "fact":
+                for c in f.codes:
+                    allowed[c.id] = frozenset([f.question]) if f.question is not None else frozenset()
+        cues: dict[str, frozenset[int] | None] = {}  # family -> where its valence cues are needed
+        for f in codebook.families:
+            scopes = [allowed[c.id] for c in f.codes]
+            cues[f.id] = None if not scopes or None in scopes else frozenset().union(*scopes)
+        return cls(
+            compiled=compiled,
+            scope=tuple(allowed[mp.code] if mp.code else cues[mp.family] for mp in compiled),
+            needs_lemmas=any('"LEMMA"' in mp.spacy for mp in compiled),
+            order={c.id: i for i, c in enumerate(codebook.codes)},
+            fact_of=fact_of,
+            facts=tuple(facts),
+            valence={f.id: tuple(name for name, _ in f.valence) for f in codebook.families if f.valence},
+        )
+
+
+# -- coding --------------------------------------------------------------------------------
+
+
+def code_corpus(corpus, codebook: Codebook | None = None, *, include_negated: bool = True) -> pd.DataFrame:
+    """Code every answer of a corpus with the codebook; one row per code per sentence.
+
+    A code found several times in one sentence gives one coding (the first match that is
+    not negated, else the first match). Fact families (``kind: fact``) are coded from the
+    answer to their own ``question`` only, exactly once per pilot and wave: the first code in
+    codebook order with a match that is not negated wins, else the family's fallback code
+    (``onbekend``) with empty evidence. Answers to personal questions (3) are not coded.
+    ``include_negated=False`` leaves out negated codings (see also :func:`present`).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The answers (a :class:`~quickscan.corpus.Corpus`, or its ``answers`` DataFrame).
+    codebook : Codebook, optional
+        Default: the bundled *Regionale koers* codebook.
+
+    Examples
+    --------
+    >>> from quickscan.corpus import Corpus, make_answers
+    >>> from quickscan.codebook import Codebook
+    >>> cb = Codebook.from_yaml('''
+    ... id: x
+    ... name: x
+    ... families:
+    ...   - {id: status, label: Status, kind: fact, question: 5, codes: [
+    ...       {id: status_pilot, label: pilot, patterns: [pilot, experiment*]},
+    ...       {id: status_onbekend, label: onbekend, fallback: true}]}
+    ... ''')
+    >>> corpus = Corpus.from_answers(make_answers("A", "T0", {5: "Het is een experiment."}))
+    >>> code_corpus(corpus, cb)[["pilot_id", "code", "evidence"]]
+      pilot_id          code                evidence
+    0        a  status_pilot  Het is een experiment.
+    """
+    codebook = codebook or default_codebook()
+    return _code_corpus(corpus, codebook, include_negated)
+
+
+def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFrame:
+    answers = getattr(corpus, "answers", corpus)
+    template = getattr(corpus, "template", None)
+    personal = set(template.personal_questions) if template is not None else {3}
+    pilots = answers["pilot_id"].tolist()
+    waves = answers["wave"].tolist()
+    questions = [None if pd.isna(q) else int(q) for q in answers["question"]]
+    texts = answers["answer"].fillna("").astype(str).tolist()
+    rows = [i for i, (q, t) in enumerate(zip(questions, texts)) if t.strip() and q not in personal]
+    parsed = dict(zip(rows, _parse(texts[i] for i in rows)))
+    plan = _remember(_PLANS, codebook, lambda: _Plan.of(codebook), 8)
+    registry = _registry()
+    registry.update(plan, list(parsed.values()))
+    if plan.needs_lemmas:
+        _lemmatize(parsed.values())
+
+    records = []
+    fact_hits: dict[tuple[str, str, str], tuple] = {}  # (pilot, wave, code) -> first coding
+    for i, p in parsed.items():
+        for record in _code_doc(p, registry.match(p, questions[i]), plan, (pilots[i], waves[i], questions[i], i)):
+            code = record[3]
+            if code not in plan.fact_of:
+                records.append(record)
+            elif not record[8]:  # not negated
+                fact_hits.setdefault((record[0], record[1], code), (*record[:-1], -1))
+        p.release()
+    records += _fact_records(plan, fact_hits, pilots, waves, questions)
+    records.sort(key=lambda r: (r[-2], r[-1], -1 if r[5] is None else r[5]))  # answer, facts first, offset
+    frame = pd.DataFrame.from_records(_with_segment_ids(records), columns=[*CODING_COLUMNS, "_row", "_order"])
+    frame = frame.drop(columns=["_row", "_order"])
+    if not include_negated:
+        frame = frame[~frame["negated"].astype(bool)]
+    return _typed(frame)
+
+
+def _code_doc(p: _Parsed, found: list[tuple[int, int, int]], plan: _Plan, where: tuple) -> list[tuple]:
+    """The codings of one answer from its matches: one per code and sentence, in order.
+
+    Of several matches of a code in a sentence the first that is not negated counts (else
+    the first); the valence cue of the code's family nearest to it gives its valence.
+    ``where`` is (pilot, wave, question, row); the result are rows of the codings frame
+    (CODING_COLUMNS, then the row and 0).
+    """
+    if not found:
+        return []
+    found.sort()
+    starts, ends, compiled = p.starts, p.ends, plan.compiled
+    with_cue = {bisect.bisect_right(starts, c) - 1 for c in p.cues}  # sentences holding a negation cue
+    cues: dict[int, list[tuple[str, int, int]]] = {}  # sentence -> valence cues (name, start, end)
+    best: dict[tuple[int, str], list] = {}  # (sentence, code) -> [start, end, sentence, negated, pattern]
+    for start, end, i in found:
+        mp = compiled[i]
+        s = bisect.bisect_right(starts, start) - 1
+        if end > ends[s]:
+            continue  # crosses a sentence boundary
+        code = mp.code
+        if code is None:
+            cues.setdefault(s, []).append((mp.valence, start, end))
+            continue
+        old = best.get((s, code))
+        if old is not None and not old[3]:
+            continue
+        negated = s in with_cue and p.negated(start, end, (starts[s], ends[s]))
+        if old is None or not negated:
+            best[(s, code)] = [start, end, s, negated, mp]
+    pilot, wave, question, row = where
+    out = []
+    for start, end, s, negated, mp in sorted(best.values(), key=lambda h: (h[0], plan.order[h[4].code])):
+        names = plan.valence.get(mp.family) if cues else None
+        valence = _nearest_valence(start, end, cues.get(s, ()), names) if names else None
+        a, b = p.char_span(start, end)
+        evidence = p.sentence(starts[s], ends[s])
+        out.append((pilot, wave, question, mp.code, mp.family, a, b, evidence, negated, valence, "rule", mp.id, None,
+                    row, 0))
+    return out
+
+
+def _nearest_valence(start: int, end: int, cues, names: tuple[str, ...]) -> str | None:
+    """The valence of the cue nearest to the match (in tokens); a tie goes to the first valence."""
+
+    def distance(cue: tuple[str, int, int]) -> tuple[int, int]:
+        name, cue_start, cue_end = cue
+        return max(cue_start - end + 1, start - cue_end + 1, 0), names.index(name)
+
+    cues = [c for c in cues if c[0] in names]
+    return min(cues, key=distance)[0] if cues else None
+
+
+def is_negated(doc: Doc, start: int, end: int) -> bool:
+    """True when a negation cue governs the tokens ``doc[start:end]``.
+
+    The scope is the *clause*: the part of the sentence between commas, semicolons,
+    colons, brackets, dashes and the conjunctions maar, want, omdat, terwijl, zodat, ...
+    (``en``/``of`` only when a subject or adverb follows: ``en we``, ``en er``, ``en ook``).
+    ``geen``, ``zonder``, ``noch``, ``niemand`` negate what follows them in the clause
+    ("geen sprake van", "geen van de", "zonder begeleiding"); ``niet``, ``nooit``,
+    ``niets``, ``nergens`` the whole clause ("nog niet", "niet meer", "dat lukt niet").
+    Cues inside the match itself (a pattern ``bewust geen pilot``) and ``niet alleen``,
+    ``niet enkel`` do not count.
+
+    >>> doc = tokenize(["Geen cliënt hoeft te verhuizen, want ze krijgen een eigen woning."])[0]
+    >>> is_negated(doc, 4, 5), is_negated(doc, 11, 12)  # verhuizen, woning
+    (True, False)
+    """
+    pipeline()
+    sent = doc[start].sent
+    return _negated(doc.to_array("LOWER").tolist(), start, end, (sent.start, sent.end))
+
+
+def _negated(lowers: list[int], start: int, end: int, sentence: tuple[int, int]) -> bool:
+    cues, not_negating = _STATE["cues"], _STATE["not_negating"]
+    lo, hi = _clause(lowers, start, sentence)
+    for i in range(lo, hi):
+        scope = cues.get(lowers[i])
+        if scope is None or start <= i < end or (scope == "forward" and i > start):
+            continue
+        if i + 1 < hi and lowers[i + 1] in not_negating.get(lowers[i], ()):
+            continue
+        return True
+    return False
+
+
+def _clause(lowers: list[int], start: int, sentence: tuple[int, int]) -> tuple[int, int]:
+    """The token range of the clause around token ``start`` within the sentence."""
+    lo, hi = sentence
+    boundaries, coordinators, starters = _STATE["boundaries"], _STATE["coordinators"], _STATE["starters"]
+
+    def boundary(i: int) -> bool:
+        return lowers[i] in boundaries or (lowers[i] in coordinators and i + 1 < hi and lowers[i + 1] in starters)
+
+    left = start
+    while left > lo and not boundary(left - 1):
+        left -= 1
+    right = start + 1
+    while right < hi and not boundary(right):
+        right += 1
+    return left, right
+
+
+def _fact_records(plan: _Plan, fact_hits, pilots, waves, questions) -> list[tuple]:
+    """Exactly one coding per fact family, pilot and wave (facts come first in their answer)."""
+    out = []
+    firsts: dict[tuple[str, str], int] = {}  # (pilot, wave) -> first row
+    rows_of: dict[tuple[str, str, int | None], int] = {}
+    for i, key in enumerate(zip(pilots, waves)):
+        firsts.setdefault(key, i)
+        rows_of.setdefault((*key, questions[i]), i)
+    for (pilot, wave), first in firsts.items():
+        for family, question, codes, fallback in plan.facts:
+            found = next((fact_hits[(pilot, wave, c)] for c in codes if (pilot, wave, c) in fact_hits), None)
+            if found is not None:
+                out.append(found)
+            else:
+                row = rows_of.get((pilot, wave, question), first)
+                out.append((pilot, wave, question, fallback, family, None, None, "", False, None, "rule",
+                            None, None, row, -1))
+    return out
+
+
+def segment_id(pilot_id: str, wave: str, question: Any, evidence: str, code: str, occurrence: int = 1) -> str:
+    """A stable id for a coding: a short hash of pilot, wave, question, sentence and code.
+
+    The sentence enters folded (case, accents, punctuation and spacing ignored) and the
+    pattern does *not* enter, so a researcher's decision on a coding survives re-coding
+    after a codebook edit and cosmetic edits of the answer. ``occurrence`` numbers
+    identical sentences with the same code in one pilot's answer to one question (rare).
+
+    >>> segment_id("houten", "T0", 9, "Een  eigen Woning!", "wonen")
+    '240aacea6c94'
+    >>> segment_id("houten", "T0", 9, "een eigen woning", "wonen")
+    '240aacea6c94'
+    """
+    q = "" if question is None or pd.isna(question) else str(int(question))
+    parts = [str(pilot_id), str(wave), q, fold(evidence or ""), str(code)]
+    if occurrence > 1:
+        parts.append(str(occurrence))
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=100_000)
+def fold(text: str) -> str:
+    """Text folded for comparison: lower case, accents dropped, only letters and digits.
+
+    >>> fold("Eén  cliënt - (nog) niet!")
+    'een client nog niet'
+    """
+    text = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    return _NOT_ALNUM.sub(" ", text).strip()
+
+
+def _with_segment_ids(records: list[tuple]) -> list[tuple]:
+    """Coding rows with their segment id (see :func:`segment_id`), numbering repeats.
+
+    Same hash as :func:`segment_id`; the part before the code is hashed once per sentence.
+    """
+    seen: dict[tuple, int] = defaultdict(int)
+    prefixes: dict[tuple, Any] = {}
+    out = []
+    for r in records:
+        where = (r[0], r[1], r[2], r[7] or "")
+        if where not in prefixes:
+            q = "" if where[2] is None else str(where[2])
+            prefix = "\x1f".join((str(where[0]), str(where[1]), q, fold(where[3]), ""))
+            prefixes[where] = hashlib.sha1(prefix.encode("utf-8"))
+        seen[(where, r[3])] += 1
+        n = seen[(where, r[3])]
+        h = prefixes[where].copy()
+        h.update((str(r[3]) if n == 1 else f"{r[3]}\x1f{n}").encode("utf-8"))
+        out.append((*r[:12], h.hexdigest()[:12], *r[13:]))
+    return out
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({"question": "Int64", "start": "Int64", "end": "Int64", "negated": bool})
+    for col in ("valence", "pattern"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame.reset_index(drop=True)
+
+
+def present(codings: pd.DataFrame) -> pd.DataFrame:
+    """The codings that count as presence: not negated and not rejected by a researcher.
+
+    After :func:`quickscan.review.apply_review` a researcher's decision wins: an accepted
+    or added coding counts even when negated, a rejected one never does.
+
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"code": ["wonen", "schulden"], "negated": [False, True]})
+    >>> present(c)["code"].tolist()
+    ['wonen']
+    """
+    keep = ~codings["negated"].astype(bool)
+    if "decision" in codings:
+        decision = codings["decision"]
+        keep = (keep & (decision != "rejected")) | decision.isin(["accepted", "added"])
+    return codings[keep.fillna(False).astype(bool)].reset_index(drop=True)

@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quickscan", description="Analyse structured quick-scan interviews.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="read the bundled sample data (T0 and T1) and summarise it")
+    demo = sub.add_parser("demo", help="read and code the bundled sample data (T0 and T1)")
     demo.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
     demo.set_defaults(run=_demo)
 
@@ -82,12 +82,53 @@ def _demo(args) -> int:
     sample = sample_folder()
     corpus = _read([sample / "T0", sample / "T1"])
     print(corpus.summary())
+    from .coding import code_corpus, present
+    from .codebook import default_codebook
     from .ingest import write_excel
+    from .review import write_review_sheet
 
     args.out.mkdir(parents=True, exist_ok=True)
-    path = write_excel(corpus, args.out / "answers.xlsx")
-    print(f"\nCombined workbook (question 3 left out): {path}")
+    written = [write_excel(corpus, args.out / "answers.xlsx")]
+    codebook = default_codebook()
+    codings = code_corpus(corpus, codebook)
+    print(f"\nSelective coding with {codebook.name!r}: {len(codings)} codings "
+          f"({int(codings['negated'].sum())} negated)")
+    print(_pilots_per_code(present(codings), codebook, "basisset"))
+    written.append(_write_csv(codings, args.out / "codings.csv"))
+    written.append(write_review_sheet(codings, args.out / "review.xlsx", corpus=corpus, codebook=codebook))
+    print("\nWritten (question 3 left out):")
+    for path in written:
+        print(f"  {path}")
     return 1 if len(corpus.errors) else 0
+
+
+def _pilots_per_code(codings, codebook, family: str) -> str:
+    """A small text table: per code of a family, the number of pilots per wave."""
+    part = codings[codings["family"] == family]
+    waves = sorted(codings["wave"].unique())
+    counts = part.groupby(["code", "wave"])["pilot_id"].nunique()
+    width = max(len(c.label) for c in codebook.codes_of(family))
+    lines = [f"  {'pilots per code (' + family + ')':<{width}}  " + "  ".join(f"{w:>3}" for w in waves)]
+    for code in codebook.codes_of(family):
+        row = "  ".join(f"{counts.get((code.id, w), 0):>3}" for w in waves)
+        lines.append(f"  {code.label:<{width}}  {row}")
+    return "\n".join(lines)
+
+
+def _write_csv(frame, path: Path) -> Path:
+    """Write a CSV atomically (temporary file in the same folder, then replace)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
 
 
 def _ingest(args) -> int:

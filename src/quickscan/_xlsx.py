@@ -46,9 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import secrets
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -67,6 +65,7 @@ from openpyxl.xml.functions import iterparse
 
 from ._package import open_package
 from .corpus import UNMATCHED, Corpus, combine, pilot_id, pilot_name, problem, wave_from_name
+from ._io import atomic_write
 from .errors import CorruptFileError, InputError, NotAQuickscanForm
 from .template import Template, default_template, normalize
 
@@ -703,14 +702,7 @@ def write_excel(corpus: Corpus, path: str | PathLike[str], *, include_personal: 
     """
     path = Path(path)
     wb = to_workbook(corpus, include_personal=include_personal)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, wb.save)
 
 
 def _check_waves(waves: tuple[str, ...]) -> None:

@@ -116,19 +116,9 @@ def _pilots_per_code(codings, codebook, family: str) -> str:
 
 
 def _write_csv(frame, path: Path) -> Path:
-    """Write a CSV atomically (temporary file in the same folder, then replace)."""
-    import os
-    import tempfile
+    from ._io import atomic_write
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
 def _ingest(args) -> int:

@@ -26,8 +26,6 @@ is reported, never dropped.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from datetime import datetime
 from os import PathLike
@@ -37,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from .coding import CODING_COLUMNS, fold, segment_id
+from ._io import atomic_write
 from .errors import QuickscanError, ReviewError
 
 __all__ = [
@@ -188,15 +187,7 @@ def write_review_sheet(codings: pd.DataFrame, path: str | PathLike[str], *, corp
     """
     path = Path(path)
     wb = to_review_workbook(codings, corpus=corpus, codebook=codebook)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, wb.save)
 
 
 def _cell_value(value: Any) -> Any:

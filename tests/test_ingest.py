@@ -132,3 +132,45 @@ def test_ingest_real_office_files_are_problems_not_crashes(tmp_path, path):
     corpus = read_folder(tmp_path)
     assert corpus.answers.empty
     assert corpus.errors.code.tolist() == ["E106"]
+
+
+def test_ingest_workbook_sheets_name_their_waves_inside_a_wave_folder(tmp_path, write_form, answers):
+    from quickscan.corpus import Corpus, make_answers
+    from quickscan.ingest import write_excel
+
+    corpus = Corpus.from_answers(
+        __import__("pandas").concat([make_answers("Buurtcirkel Zeist", w, {1: "Buurtcirkel Zeist", 9: w})
+                                     for w in ("T0", "T1")]))
+    (tmp_path / "T0").mkdir()
+    write_excel(corpus, tmp_path / "T0" / "alles.xlsx")
+    read = read_folder(tmp_path)
+    assert read.waves == ("T0", "T1")
+    assert read.answer("buurtcirkel-zeist", 9, "T1") == "T1"
+
+
+@pytest.mark.parametrize(
+    "member, data, error",
+    [
+        ("word/document.xml", b"<w:document xmlns:w='x'><w:body><w:p>", errors.CorruptFileError),  # damaged XML
+        ("xl/workbook.xml", b"<workbook/>", errors.CorruptFileError),  # a workbook named .docx
+    ],
+)
+def test_ingest_damaged_or_mislabelled_packages(tmp_path, member, data, error):
+    path = tmp_path / "raar.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(member, data)
+    with pytest.raises(error, match="raar.docx"):
+        read_docx(path)
+
+
+def test_ingest_deeply_nested_tables_are_read_as_text(tmp_path, answers, template):
+    doc = Document()
+    table = doc.add_table(rows=0, cols=3)
+    for n in (1, 9, 10):
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = str(n), template.question(n).question
+        inner = cells[2].add_table(rows=1, cols=2)
+        inner.cell(0, 0).text, inner.cell(0, 1).text = f"links {n}", f"rechts {n}"
+    doc.save(tmp_path / "T0.docx")
+    corpus = read_docx(tmp_path / "T0.docx")
+    assert corpus.answer(corpus.pilot_ids[0], 9) == "links 9 | rechts 9"

@@ -74,8 +74,8 @@ def read_files(
                 rows, form_problems = read_form(path, wave=file_wave, template=template)
                 form_rows += rows
                 problems += form_problems
-            else:
-                parts.append(reader(path, wave=file_wave, template=template))
+            else:  # a workbook: the wave of each sheet comes from its name before the file's
+                parts.append(reader(path, wave=wave, template=template))
         except QuickscanError as exc:
             problems.append(problem("error", exc.code, exc.path or path, exc.place, exc.message))
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not take the folder down

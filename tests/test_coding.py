@@ -185,6 +185,125 @@ def test_coding_negation(cb, text, code_id, negated):
 
 
 @slow
+@pytest.mark.parametrize(
+    "text, code_id, negated",
+    [
+        ("Eigen regie is minder herkenbaar.", "regie", True),  # hedge + predicate: whole clause
+        ("Eigen regie wordt nauwelijks herkend.", "regie", True),
+        ("Eigen regie is minder van toepassing.", "regie", True),
+        ("Eigen regie is niet van toepassing.", "regie", True),
+        ("Eigen regie zien we minder terug.", "regie", True),
+        ("Eigen regie speelt geen rol.", "regie", True),  # geen + verdict noun: also before it
+        ("Eigen regie speelt geen grote rol van betekenis.", "regie", True),
+        ("Van schuldhulpverlening is nog geen sprake.", "schulden", True),
+        ("Schuldhulpverlening is geen onderdeel van de pilot.", "schulden", True),
+        ("Eigen regie n.v.t.", "regie", True),
+        ("Eigen regie is lastig.", "regie", False),  # a difficulty is no absence
+        ("Eigen regie vinden we lastiger.", "regie", False),
+        ("Eigen regie is minder goed gelukt.", "regie", False),  # hedge without a verdict predicate
+        ("Eigen regie is niet minder herkenbaar.", "regie", False),
+        ("Eigen regie staat voorop, maar normaliseren is minder herkenbaar.", "regie", False),  # other clause
+        ("Woningen zijn er, geen rol voor time-out.", "wonen", False),
+        ("Geen woningen, wel een rol voor schuldhulpverlening.", "schulden", False),
+    ],
+)
+def test_coding_negation_verdicts(cb, text, code_id, negated):
+    codings, _ = code(cb, text, question=12)
+    row = codings[codings["code"] == code_id]
+    assert row["negated"].tolist() == [negated]
+
+
+@slow
+@pytest.mark.parametrize(
+    "text, code_id, negated",
+    [
+        ("Eigen regie: nog niet.", "regie", True),
+        ("Schuldhulpverlening: daar is geen sprake van.", "schulden", True),
+        ("Time-out voorziening: zien we (nog) niet.", "time_out", True),
+        ("Time-out: n.v.t.", "time_out", True),
+        ("Time-out: nee.", "time_out", True),
+        ("Woningen, schuldhulpverlening: niet van toepassing.", "wonen", True),  # the whole label
+        ("Eigen regie: minder herkenbaar.", "regie", True),
+        ("Eigen regie: nog niet, dat komt later.", "regie", True),  # the verdict is the first clause
+        ("Wat nog niet lukt: woningen.", "wonen", False),  # the match after the colon
+        ("Woningen: geen time-out.", "wonen", False),  # not a bare verdict
+        ("Woningen: niet alleen voor jongeren.", "wonen", False),
+        ("Woningen: wel, schuldhulpverlening nee.", "wonen", False),
+        ("Time-out: er is nog geen plek, maar wel woningen.", "wonen", False),
+        ("Woningen, maar schuldhulpverlening: nee.", "wonen", False),  # maar: not part of the label
+    ],
+)
+def test_coding_negation_colon_verdict(cb, text, code_id, negated):
+    codings, _ = code(cb, text)
+    row = codings[codings["code"] == code_id]
+    assert row["negated"].tolist() == [negated]
+
+
+@slow
+@pytest.mark.parametrize(
+    "text, code_id, negated",
+    [
+        ("Een time-out zien we ook (nog) niet.", "time_out", True),  # a short insertion is part of the clause
+        ("Woningen zijn er (nog) niet.", "wonen", True),
+        ("Er zijn woningen (nog niet) beschikbaar.", "wonen", True),
+        ("Eigen regie (de cliënt beslist zelf) is minder van toepassing.", "regie", True),  # insertion skipped
+        ("Woningen (maar niet voor iedereen) zijn er.", "wonen", False),  # cues of a long insertion do not count
+        ("Zij krijgen woningen (geen time-out).", "wonen", False),
+        ("Zij krijgen woningen (geen time-out).", "time_out", True),
+    ],
+)
+def test_coding_negation_brackets(cb, text, code_id, negated):
+    codings, _ = code(cb, text)
+    row = codings[codings["code"] == code_id]
+    assert row["negated"].tolist() == [negated]
+
+
+@slow
+@pytest.mark.parametrize(
+    "text, code_id, negated",
+    [
+        ("Schuldhulpverlening zit niet in het team, terwijl schulden wel meespelen.", "schulden", True),
+        ("Schuldhulpverlening zit nog niet in de pilot; bijna iedereen heeft schulden.", "schulden", True),
+        ("Er is geen time-out; bij een crisis is er een time-out plek in de regio.", "time_out", True),
+        ("Er zijn woningen, maar geen woningen voor jongeren.", "wonen", False),  # the first mention decides
+        ("We hebben geen time-out plek, maar wel ambulante begeleiding.", "begeleiding", False),
+        ("We hebben geen time-out plek, maar wel ambulante begeleiding.", "time_out", True),
+    ],
+)
+def test_coding_negation_first_mention_in_sentence_decides(cb, text, code_id, negated):
+    codings, _ = code(cb, text)
+    row = codings[codings["code"] == code_id]
+    assert row["negated"].tolist() == [negated]
+
+
+@slow
+@pytest.mark.parametrize(
+    "text, valence",
+    [
+        ("De samenwerking gaat niet goed.", "risicofactor"),  # a negated cue: the other valence of two
+        ("De samenwerking was geen succes.", "risicofactor"),
+        ("De samenwerking is niet lastig.", "slaagfactor"),
+        ("De samenwerking verloopt zonder risico's.", "slaagfactor"),
+        ("De samenwerking gaat niet alleen goed, maar ook snel.", "slaagfactor"),  # niet alleen
+        ("De samenwerking gaat goed, maar niet overal.", "slaagfactor"),  # niet in another clause
+        ("Geen wachtlijst, de samenwerking gaat goed.", "slaagfactor"),
+    ],
+)
+def test_coding_negated_valence_cue(cb, text, valence):
+    codings, _ = code(cb, text, question=15)
+    row = codings[codings["code"] == "factor_samenwerking"]
+    assert row["valence"].tolist() == [valence]
+
+
+def test_coding_negated_valence_cue_without_an_opposite():
+    from quickscan.coding import _opposite
+
+    assert _opposite("slaagfactor", ("slaagfactor", "risicofactor")) == "risicofactor"
+    assert _opposite("risicofactor", ("slaagfactor", "risicofactor")) == "slaagfactor"
+    assert _opposite("positief", ("positief", "neutraal", "negatief")) is None  # three valences: none
+
+
+@slow
 def test_coding_negated_codings_are_kept_but_do_not_count(cb):
     from quickscan.coding import code_corpus, present
 

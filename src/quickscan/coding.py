@@ -109,6 +109,32 @@ _NOT_NEGATING = {  # cue followed by one of these does not negate: "niet alleen 
     "niet": {"alleen", "enkel", "uitsluitend", "slechts", "minder", "zelden", "onbelangrijk"},
     "geen": {"probleem", "punt"},
 }
+# Negative verdicts: a judgement that the thing named is absent, (hardly) recognisable or
+# does not apply negates its whole clause, also what stands before it ("Uitgangspunten 3 en 4
+# zijn minder herkenbaar", "spelen geen rol", "is niet van toepassing", "n.v.t."). A hedge
+# counts only before one of the predicates (within three tokens): "minder herkenbaar",
+# "nauwelijks van toepassing", "zien we minder terug"; "lastig", "minder goed" or "in mindere
+# mate" alone are no negation (a difficulty is not an absence). ``geen`` before one of the
+# verdict nouns negates the clause, not only what follows: "X speelt geen (grote) rol",
+# "van X is geen sprake", "X is geen onderdeel van de pilot".
+_VERDICT_CUES = {"n.v.t.": "clause", "nvt": "clause", "nee": "answer", "neen": "answer",
+                 "minder": "hedge", "nauwelijks": "hedge", "weinig": "hedge", "amper": "hedge"}
+_VERDICT_PREDICATES = {"herkenbaar", "herkend", "relevant", "toepassing", "terug", "orde"}
+_VERDICT_NOUNS = {"rol", "sprake", "onderdeel"}  # after "geen", at most one word in between
+# A label, a colon and a short verdict that says only no / not yet negate the label: "Eenvoudiger
+# systeem: nog niet.", "Schuldhulpverlening: daar is geen sprake van.", "Time-out: n.v.t.",
+# "Normaliseren: zien we (nog) niet." The verdict is the clause after the colon; every word of
+# it must be one of these (and it must hold a negation), so "Wonen: geen woningen maar ..." or
+# "Wat niet lukt: woningen" are no verdicts on what precedes the colon.
+_VERDICT_WORDS = {
+    "nog", "niet", "nee", "neen", "geen", "nooit", "niets", "n.v.t.", "nvt", "daar", "hier", "dat", "dit",
+    "het", "is", "er", "zijn", "was", "waren", "wordt", "sprake", "van", "zien", "ziet", "zagen", "we",
+    "wij", "ik", "ze", "ook", "helaas", "steeds", "meer", "echt", "toepassing", "rol", "relevant",
+    "herkenbaar", "herkend", "minder", "nauwelijks", "weinig", "amper", "bij", "ons", "aan", "de", "orde",
+    "terug", "speelt", "spelen", "nu", "momenteel", "(", ")", ".", "!", "...", "…",
+}
+_MAX_VERDICT = 10  # tokens after the colon
+_SHORT_BRACKET = 3  # an insertion "(nog)", "(nog niet)" of at most this many tokens is part of its clause
 _BOUNDARY_PUNCT = {",", ";", ":", "(", ")", "[", "]", "-", "–", "—", "•", "/"}
 _BOUNDARY_WORDS = {
     "maar", "want", "omdat", "doch", "terwijl", "hoewel", "echter", "zodat", "waardoor",
@@ -158,7 +184,14 @@ def pipeline() -> Language:
         _STATE.update(
             nlp=nlp,
             lemmas=nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup"),
-            cues={h(w): scope for w, scope in NEGATION_CUES.items()},
+            cues={h(w): scope for w, scope in {**_VERDICT_CUES, **NEGATION_CUES}.items()},
+            predicates={h(w) for w in _VERDICT_PREDICATES},
+            answers={h(w) for w, scope in _VERDICT_CUES.items() if scope == "answer"},
+            verdict_nouns={h(w) for w in _VERDICT_NOUNS},
+            verdict_words={h(w) for w in _VERDICT_WORDS},
+            marks={w: h(w) for w in ("(", ")", ":", "niet")},
+            hard_boundaries={h(w) for w in _BOUNDARY_WORDS | {";", "(", ")", "[", "]"}},
+            verdict_stops={h(w) for w in _BOUNDARY_WORDS | {",", ";", ":", "-", "–", "—", "/"}},
             attrs=[attrs.SENT_START, attrs.IDX, attrs.LENGTH, attrs.LOWER],
             empty=np.zeros((0, 4), dtype="uint64"),
             not_negating={h(w): {h(x) for x in xs} for w, xs in _NOT_NEGATING.items()},
@@ -824,8 +857,12 @@ def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFr
 def _code_doc(p: _Parsed, found: list[tuple[int, int, int]], plan: _Plan, where: tuple) -> list[tuple]:
     """The codings of one answer from its matches: one per code and sentence, in order.
 
-    Of several matches of a code in a sentence the first that is not negated counts (else
-    the first); the valence cue of the code's family nearest to it gives its valence.
+    Of several matches of a code in a sentence the first decides: a later mention in the same
+    sentence mostly elaborates on a negated one ("Er wordt geen behandeling gegeven; wie
+    behandeling nodig heeft, ...", "Schuldhulpverlening zit niet in het team, terwijl schulden
+    wel meespelen"). The valence cue of the code's family nearest to it gives its valence; a
+    negated cue counts as the opposite valence when the family has two ("niet goed", "geen
+    succes": risicofactor; "niet moeilijk": slaagfactor), else it is ignored.
     ``where`` is (pilot, wave, question, row); the result are rows of the codings frame
     (CODING_COLUMNS, then the row and 0).
     """
@@ -843,14 +880,16 @@ def _code_doc(p: _Parsed, found: list[tuple[int, int, int]], plan: _Plan, where:
             continue  # crosses a sentence boundary
         code = mp.code
         if code is None:
-            cues.setdefault(s, []).append((mp.valence, start, end))
+            name = mp.valence
+            if s in with_cue and p.negated(start, end, (starts[s], ends[s])):
+                name = _opposite(name, plan.valence.get(mp.family, ()))
+            if name is not None:
+                cues.setdefault(s, []).append((name, start, end))
             continue
-        old = best.get((s, code))
-        if old is not None and not old[3]:
+        if (s, code) in best:
             continue
         negated = s in with_cue and p.negated(start, end, (starts[s], ends[s]))
-        if old is None or not negated:
-            best[(s, code)] = [start, end, s, negated, mp]
+        best[(s, code)] = [start, end, s, negated, mp]
     pilot, wave, question, row = where
     out = []
     for start, end, s, negated, mp in sorted(best.values(), key=lambda h: (h[0], plan.order[h[4].code])):
@@ -861,6 +900,11 @@ def _code_doc(p: _Parsed, found: list[tuple[int, int, int]], plan: _Plan, where:
         out.append((pilot, wave, question, mp.code, mp.family, a, b, evidence, negated, valence, "rule", mp.id, None,
                     row, 0))
     return out
+
+
+def _opposite(name: str, names: tuple[str, ...]) -> str | None:
+    """The valence a negated cue of valence ``name`` gives: the other one of two, else none."""
+    return names[1 - names.index(name)] if len(names) == 2 and name in names else None
 
 
 def _nearest_valence(start: int, end: int, cues, names: tuple[str, ...]) -> str | None:
@@ -884,7 +928,15 @@ def is_negated(doc: Doc, start: int, end: int) -> bool:
     ("geen sprake van", "geen van de", "zonder begeleiding"); ``niet``, ``nooit``,
     ``niets``, ``nergens`` the whole clause ("nog niet", "niet meer", "dat lukt niet").
     Cues inside the match itself (a pattern ``bewust geen pilot``) and ``niet alleen``,
-    ``niet enkel`` do not count.
+    ``niet enkel`` do not count. A bracketed insertion does not end the clause; only the cues
+    of a short one ("zien we (nog) niet") count.
+
+    Negative verdicts negate their whole clause: ``n.v.t.``, a hedge before a predicate
+    ("minder herkenbaar", "nauwelijks van toepassing", "minder terug") and ``geen`` before
+    ``rol``, ``sprake``, ``onderdeel`` ("spelen geen rol", "van X is geen sprake"); "lastig"
+    is none. A label before a colon is negated by a short verdict after it that says only
+    no or not yet: "Eenvoudiger systeem: nog niet.", "Schulden: daar is geen sprake van.",
+    "Time-out: n.v.t.", "Wonen: nee." (see ``_VERDICT_WORDS``).
 
     >>> doc = tokenize(["Geen cliënt hoeft te verhuizen, want ze krijgen een eigen woning."])[0]
     >>> is_negated(doc, 4, 5), is_negated(doc, 11, 12)  # verhuizen, woning
@@ -896,33 +948,102 @@ def is_negated(doc: Doc, start: int, end: int) -> bool:
 
 
 def _negated(lowers: list[int], start: int, end: int, sentence: tuple[int, int]) -> bool:
-    cues, not_negating = _STATE["cues"], _STATE["not_negating"]
-    lo, hi = _clause(lowers, start, sentence)
+    lo, hi, skip = _clause(lowers, start, sentence)
+    if _negates(lowers, start, end, lo, hi, skip):
+        return True
+    return _colon_verdict(lowers, end, hi, sentence[1])
+
+
+def _negates(lowers: list[int], start: int, end: int, lo: int, hi: int, skip=()) -> bool:
+    """Whether a cue in ``lowers[lo:hi]`` (outside the ranges ``skip``) negates ``[start, end)``."""
+    cues, not_negating, predicates = _STATE["cues"], _STATE["not_negating"], _STATE["predicates"]
     for i in range(lo, hi):
         scope = cues.get(lowers[i])
-        if scope is None or start <= i < end or (scope == "forward" and i > start):
+        if scope is None or start <= i < end or scope == "answer" or any(a <= i < b for a, b in skip):
             continue
-        if i + 1 < hi and lowers[i + 1] in not_negating.get(lowers[i], ()):
+        if scope == "hedge":  # "minder herkenbaar", "nauwelijks van toepassing"; not "niet minder ..."
+            if (i > lo and lowers[i - 1] == _STATE["marks"]["niet"]) or not any(
+                    lowers[j] in predicates for j in range(i + 1, min(i + 4, hi))):
+                continue
+        elif scope == "forward" and i > start and not any(  # "speelt geen (grote) rol"
+                lowers[j] in _STATE["verdict_nouns"] for j in range(i + 1, min(i + 3, hi))):
+            continue
+        if i + 1 < hi and not start <= i + 1 < end and lowers[i + 1] in not_negating.get(lowers[i], ()):
             continue
         return True
     return False
 
 
-def _clause(lowers: list[int], start: int, sentence: tuple[int, int]) -> tuple[int, int]:
-    """The token range of the clause around token ``start`` within the sentence."""
+def _colon_verdict(lowers: list[int], end: int, hi: int, sentence_end: int) -> bool:
+    """Whether the clause ends in a colon followed by a short negative verdict ("X: nog niet.")."""
+    colon = _STATE["marks"][":"]
+    i = hi
+    while i < sentence_end and lowers[i] != colon:  # across commas and "en" to the colon
+        if lowers[i] in _STATE["hard_boundaries"]:
+            return False
+        i += 1
+    if i >= sentence_end or i < end:
+        return False
+    words, stop = _STATE["verdict_words"], _STATE["verdict_stops"]
+    j = i + 1
+    while j < sentence_end and lowers[j] not in stop:
+        if lowers[j] not in words or j - i > _MAX_VERDICT:
+            return False
+        j += 1
+    if j == i + 1:
+        return False
+    answers = _STATE["answers"]
+    return any(lowers[k] in answers for k in range(i + 1, j)) or _negates(lowers, j, j, i + 1, j)
+
+
+def _clause(lowers: list[int], start: int, sentence: tuple[int, int]) -> tuple[int, int, list[tuple[int, int]]]:
+    """The token range of the clause around token ``start`` within the sentence, and the
+    bracketed insertions in it whose cues do not count.
+
+    A bracketed insertion next to the match does not end the clause: "Uitgangspunt 3 (ruimte
+    voor ...) vindt hij minder van toepassing". The cues in it count only when it is short
+    ("zien we (nog) niet", "(nog) geen"): a longer one is a remark of its own. A match inside
+    brackets has the bracketed text as its clause.
+    """
     lo, hi = sentence
     boundaries, coordinators, starters = _STATE["boundaries"], _STATE["coordinators"], _STATE["starters"]
+    opening, closing = _STATE["marks"]["("], _STATE["marks"][")"]
 
     def boundary(i: int) -> bool:
         return lowers[i] in boundaries or (lowers[i] in coordinators and i + 1 < hi and lowers[i + 1] in starters)
 
+    skip = []
     left = start
-    while left > lo and not boundary(left - 1):
+    while left > lo:
+        if lowers[left - 1] == closing:  # skip an insertion "( ... )" before the match
+            k = left - 2
+            while k >= lo and lowers[k] not in (opening, closing):
+                k -= 1
+            if k < lo or lowers[k] != opening:
+                break
+            if left - 2 - k > _SHORT_BRACKET:
+                skip.append((k, left))
+            left = k
+            continue
+        if boundary(left - 1):
+            break
         left -= 1
     right = start + 1
-    while right < hi and not boundary(right):
+    while right < hi:
+        if lowers[right] == opening:  # and after it
+            k = right + 1
+            while k < hi and lowers[k] not in (opening, closing):
+                k += 1
+            if k >= hi or lowers[k] != closing:
+                break
+            if k - right - 1 > _SHORT_BRACKET:
+                skip.append((right, k + 1))
+            right = k + 1
+            continue
+        if boundary(right):
+            break
         right += 1
-    return left, right
+    return left, right, skip
 
 
 def _fact_records(plan: _Plan, fact_hits, pilots, waves, questions) -> list[tuple]:

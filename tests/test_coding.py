@@ -401,7 +401,7 @@ def test_coding_searches_all_answers_and_unmatched_content(cb):
 
 @slow
 def test_coding_personal_question_is_not_coded(cb):
-    codings, _ = code(cb, "Anna Woning, 06-12345678, anna@woningcorporatie.nl", question=3)
+    codings, _ = code(cb, "Anna Woning, 06-12345678, anna@woningcorporatie.example.org", question=3)
     assert codings.empty
 
 

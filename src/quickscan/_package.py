@@ -13,6 +13,7 @@ __all__ = ["open_package", "MAX_UNPACKED", "MAX_RATIO"]
 MAX_UNPACKED = 512 * 1024 * 1024  # no real form or workbook unpacks to half a gigabyte
 MAX_RATIO = 200  # compression ratio of one member beyond which it is a zip bomb
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE_SCAN = 32 * 1024 * 1024  # an encrypted form is far smaller; its directory may come after the data
 
 
 def open_package(path: str | PathLike[str]) -> zipfile.ZipFile:
@@ -25,7 +26,7 @@ def open_package(path: str | PathLike[str]) -> zipfile.ZipFile:
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
-            rest = fh.read(1 << 16) if head == _OLE else b""
+            rest = fh.read(_OLE_SCAN) if head == _OLE else b""  # the stream names sit in the directory sectors
     except OSError as exc:
         raise CorruptFileError(path, f"cannot open: {exc.strerror}") from exc
     if head == _OLE:

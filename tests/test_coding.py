@@ -601,3 +601,29 @@ def test_coding_agrees_with_a_plain_spacy_matcher():
     }
     assert len(got) > 50
     assert got == expected
+
+
+@slow
+@pytest.mark.parametrize(
+    "answer, code",
+    [
+        ("Pilot. Volgend jaar besluit de gemeente of het onderdeel wordt van het reguliere aanbod.", "pilot"),
+        ("Gestopt per 1 november. Het was een pilot.", "gestopt"),
+        ("De pilot is afgerond en de werkwijze is nu geïmplementeerd.", "geimplementeerd"),
+        ("Het is een pilot, maar inmiddels gestopt.", "gestopt"),
+        ("Geen idee.", "onbekend"),
+    ],
+)
+def test_coding_fact_first_sentence_with_a_match_decides(answer, code):
+    from quickscan.coding import code_corpus
+
+    cb = Codebook.from_yaml(
+        "id: t\nname: t\nfamilies:\n  - id: status\n    label: Status\n    kind: fact\n    question: 5\n    codes:\n"
+        "      - {id: gestopt, label: gestopt, patterns: [gestopt]}\n"
+        "      - {id: geimplementeerd, label: geïmplementeerd, patterns: [geïmplementeerd]}\n"
+        "      - {id: pilot, label: pilot, patterns: [pilot]}\n"
+        "      - {id: onbekend, label: onbekend, fallback: true}\n"
+    )
+    corpus = Corpus.from_answers(make_answers("Pilot X", "T0", {1: "Pilot X", 5: answer}))
+    status = code_corpus(corpus, cb)
+    assert status["code"].tolist() == [code]

@@ -43,6 +43,13 @@ _EXPORTS = {
     "write_review_sheet": "review",
     "read_review_sheet": "review",
     "apply_review": "review",
+    # analysis
+    "code_matrix": "matrices",
+    "framework_matrix": "matrices",
+    "summarize_codes": "matrices",
+    "count_phrase": "matrices",
+    "answers_by_block": "matrices",
+    "compare_waves": "compare",
     # errors
     "QuickscanError": "errors",
     "InputError": "errors",
@@ -66,9 +73,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook, load_codebook
+    from .compare import compare_waves
     from .coding import code_corpus
     from .corpus import Corpus, combine, read_aliases
     from .errors import InputError, NotAQuickscanForm, QuickscanError
     from .ingest import read_docx, read_excel, read_files, read_folder, write_excel
+    from .matrices import answers_by_block, code_matrix, count_phrase, framework_matrix, summarize_codes
     from .review import apply_review, read_review_sheet, write_review_sheet
     from .template import Question, Template, load_template

@@ -784,11 +784,11 @@ class _Plan:
 def code_corpus(corpus, codebook: Codebook | None = None, *, include_negated: bool = True) -> pd.DataFrame:
     """Code every answer of a corpus with the codebook; one row per code per sentence.
 
-    A code found several times in one sentence gives one coding (the first match that is
-    not negated, else the first match). Fact families (``kind: fact``) are coded from the
-    answer to their own ``question`` only, exactly once per pilot and wave: the first code in
-    codebook order with a match that is not negated wins, else the family's fallback code
-    (``onbekend``) with empty evidence. Answers to personal questions (3) are not coded.
+    A code found several times in one sentence gives one coding (the first match decides
+    whether it is negated). Fact families (``kind: fact``) are coded from the answer to
+    their own ``question`` only, exactly once per pilot and wave: the first sentence with a
+    match that is not negated decides, within it the first code in codebook order, else the
+    family's fallback code (``onbekend``) with empty evidence. Answers to personal questions (3) are not coded.
     ``include_negated=False`` leaves out negated codings (see also :func:`present`).
 
     Parameters
@@ -1047,7 +1047,7 @@ def _clause(lowers: list[int], start: int, sentence: tuple[int, int]) -> tuple[i
 
 
 def _fact_records(plan: _Plan, fact_hits, pilots, waves, questions) -> list[tuple]:
-    """Exactly one coding per fact family, pilot and wave (facts come first in their answer)."""
+    """Exactly one coding per fact family, pilot and wave: the first sentence with a match decides."""
     out = []
     firsts: dict[tuple[str, str], int] = {}  # (pilot, wave) -> first row
     rows_of: dict[tuple[str, str, int | None], int] = {}
@@ -1056,9 +1056,12 @@ def _fact_records(plan: _Plan, fact_hits, pilots, waves, questions) -> list[tupl
         rows_of.setdefault((*key, questions[i]), i)
     for (pilot, wave), first in firsts.items():
         for family, question, codes, fallback in plan.facts:
-            found = next((fact_hits[(pilot, wave, c)] for c in codes if (pilot, wave, c) in fact_hits), None)
-            if found is not None:
-                out.append(found)
+            hits = [fact_hits[(pilot, wave, c)] for c in codes if (pilot, wave, c) in fact_hits]  # codebook order
+            if hits:
+                # the answer's first sentence with a match decides ("Pilot. ... besluit of het regulier
+                # wordt" is a pilot); within that sentence the first code in codebook order wins
+                earliest = min(hits, key=lambda h: h[5])
+                out.append(next(h for h in hits if h[7] == earliest[7]))
             else:
                 row = rows_of.get((pilot, wave, question), first)
                 out.append((pilot, wave, question, fallback, family, None, None, "", False, None, "rule",

@@ -44,11 +44,12 @@ def open_package(path: str | PathLike[str]) -> zipfile.ZipFile:
         raise CorruptFileError(path, f"corrupt or truncated file: not a readable Office Open XML (zip) package ({exc})") from exc
     total = sum(m.file_size for m in members)
     worst = max(members, key=lambda m: m.file_size / max(m.compress_size, 1), default=None)
-    if total > MAX_UNPACKED or (
-        worst is not None and worst.file_size > 10_000_000 and worst.file_size / max(worst.compress_size, 1) > MAX_RATIO
-    ):
+    ratio = worst.file_size / max(worst.compress_size, 1) if worst is not None else 0
+    if total > MAX_UNPACKED or (worst is not None and worst.file_size > 10_000_000 and ratio > MAX_RATIO):
         package.close()
-        raise ArchiveTooLargeError(
-            path, f"refused before unpacking: it would unpack to {total / 2**20:.0f} MiB (limit {MAX_UNPACKED / 2**20:.0f} MiB)"
-        )
+        why = (f"it would unpack to {total / 2**20:.0f} MiB (limit {MAX_UNPACKED / 2**20:.0f} MiB)"
+               if total > MAX_UNPACKED else
+               f"{worst.filename} would unpack {ratio:.0f} times its packed size to {worst.file_size / 2**20:.0f} MiB"
+               f" (limit {MAX_RATIO} times)")
+        raise ArchiveTooLargeError(path, f"refused before unpacking: {why}")
     return package

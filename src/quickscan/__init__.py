@@ -50,6 +50,11 @@ _EXPORTS = {
     "count_phrase": "matrices",
     "answers_by_block": "matrices",
     "compare_waves": "compare",
+    # charts
+    "plot_totals": "charts",
+    "plot_matrix": "charts",
+    "plot_waves": "charts",
+    "save_chart": "charts",
     # errors
     "QuickscanError": "errors",
     "InputError": "errors",
@@ -72,6 +77,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .charts import plot_matrix, plot_totals, plot_waves, save_chart
     from .codebook import Codebook, load_codebook
     from .compare import compare_waves
     from .coding import code_corpus

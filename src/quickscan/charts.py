@@ -1,0 +1,463 @@
+"""Charts of the report: pilots per code, the pilots x codes grid, T0 against T1.
+
+Each ``plot_*`` function draws on the ``ax=`` it is given, or on a new figure sized for an
+A4 page (16 cm wide) when ``ax`` is None, and returns the :class:`~matplotlib.axes.Axes`.
+The numbers drawn are those of :func:`quickscan.matrices.code_matrix` (the ``Totaal`` row)
+and :func:`quickscan.compare.compare_waves` (``totals``), so a chart always agrees with its
+table. Labels are the Dutch labels of the codebook; colours come from the colour-blind-safe
+Okabe-Ito palette. Charts show only counts, code labels and pilot names: never an answer,
+and never the personal question 3.
+
+matplotlib is imported when a function here is first called, not by ``import quickscan``.
+
+Figures and memory
+------------------
+When ``ax`` is None the figure is made with :mod:`matplotlib.pyplot`, so that a notebook
+shows it; it stays open until it is closed. :func:`save_chart` closes the figure after
+saving it (``close=False`` keeps it, e.g. to show it afterwards); otherwise close it with
+``plt.close(ax.figure)``. A figure you made yourself and passed as ``ax=`` is yours to close.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._io import atomic_write
+from .codebook import Codebook
+from .compare import compare_waves
+from .matrices import TOTAL, _family, _one_wave, code_matrix
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["PALETTE", "plot_totals", "plot_matrix", "plot_waves", "save_chart"]
+
+#: The Okabe-Ito palette (colour-blind safe), in the order the charts use it.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+BAR, BEFORE, AFTER = PALETTE[0], PALETTE[4], PALETTE[0]
+GRID = "#BBBBBB"
+
+A4_WIDTH = 16 / 2.54  # inches: the text width of an A4 page with 2.5 cm margins
+A4_LANDSCAPE_WIDTH = 24.7 / 2.54
+A4_HEIGHT = 24.7 / 2.54  # the text height of an A4 page
+DPI = 300
+XLABEL = "Aantal pilots"
+ORDERS = ("codebook", "count")
+
+_RC = {
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.fontsize": 7.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "quickscan",
+}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _mpl():
+    """matplotlib and pyplot, imported on first use."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    return matplotlib, plt
+
+
+def _new_axes(width: float, height: float) -> Axes:
+    _, plt = _mpl()
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    return ax
+
+
+def _wrap(label: str, width: int, max_lines: int = 3) -> str:
+    """``label`` on lines of at most ``width`` characters, shortened with "…" beyond ``max_lines``."""
+    lines = textwrap.wrap(label, width=width, break_long_words=True) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = textwrap.shorten(lines[-1] + " …", width=width, placeholder=" …")
+    return "\n".join(lines)
+
+
+def _shorten(label: str, width: int) -> str:
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+
+
+def _text_width(texts: list[str], font: float) -> float:
+    """The width in inches of the widest of ``texts`` (one line each) at ``font`` points."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    renderer, props = RendererAgg(10, 10, 72), FontProperties(size=font)
+    widths = [renderer.get_text_width_height_descent(t, props, ismath=False)[0] for t in texts if t]
+    return max(widths, default=0.0) / 72
+
+
+def _title(family_label: str, waves: str, n: str) -> str:
+    return f"{family_label}, {waves} ({n})"
+
+
+def _totals(codings: pd.DataFrame, corpus, family, wave, codebook) -> tuple[pd.DataFrame, int]:
+    """(code labels and pilot counts in codebook order, number of pilots in the wave)."""
+    m = code_matrix(codings, corpus, family=family, wave=wave, codebook=codebook)
+    counts = pd.DataFrame({"label": list(m.columns), "n": [int(v) for v in m.loc[TOTAL]]})
+    return counts, len(m) - 1
+
+
+def _order(table: pd.DataFrame, column: str, order: str) -> pd.DataFrame:
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
+    if order == "count":
+        table = table.sort_values(column, ascending=False, kind="stable")
+    return table.reset_index(drop=True)
+
+
+def _bar_layout(labels: list[str]) -> tuple[list[str], float]:
+    """Wrapped labels and the height of a bar slot in inches, for ``len(labels)`` bars."""
+    wrapped = [_wrap(label, 40 if len(labels) <= 20 else 56) for label in labels]
+    lines = max((w.count("\n") + 1 for w in wrapped), default=1)
+    return wrapped, 0.13 + 0.12 * lines
+
+
+def _count_axis(ax: Axes, top: int) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    top = max(top, 1)
+    ax.set_xticks([t for t in MaxNLocator(integer=True).tick_values(0, top) if 0 <= t <= top])
+    ax.set_xlim(0, top + max(0.8, 0.07 * top))  # room for the count at the end of a full bar
+    ax.set_xlabel(XLABEL)
+    ax.grid(axis="x", color=GRID, linewidth=0.4, alpha=0.6)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0)
+
+
+# -- charts ----------------------------------------------------------------------------------
+
+
+def plot_totals(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    family: str,
+    wave: str | None = None,
+    order: str = "codebook",
+    codebook: Codebook | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Horizontal bars: the number of pilots that have each code of a family in one wave.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        Codings as returned by :func:`~quickscan.coding.code_corpus` (after review, if any).
+    corpus : Corpus
+        The corpus that was coded.
+    family : str or Family
+        The family whose codes are the bars.
+    wave : str, optional
+        The wave; may be left out when the corpus has only one.
+    order : {"codebook", "count"}
+        Bars top to bottom in codebook order, or from most to fewest pilots (codebook
+        order on a tie).
+    codebook : Codebook, optional
+        Default: the bundled codebook.
+    ax : Axes, optional
+        Draw here; default: a new figure 16 cm wide, as high as the bars need.
+
+    Returns
+    -------
+    Axes
+        One bar per code (``ax.patches``, top to bottom), its length the ``Totaal`` of
+        :func:`~quickscan.matrices.code_matrix`; y tick labels: the Dutch code labels
+        (wrapped); the count at the end of each bar; x axis ``"Aantal pilots"`` from 0 to
+        the number of pilots in the wave; title ``"<family label>, <wave> (<n> pilots)"``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import quickscan as qs
+    >>> from quickscan.charts import plot_totals
+    >>> corpus = qs.read_folder("data/sample")
+    >>> codings = qs.code_corpus(corpus)
+    >>> ax = plot_totals(codings, corpus, family="basisset", wave="T0", order="count")
+    >>> ax.get_title("left")
+    'Basisset, T0 (15 pilots)'
+    >>> [t.get_text() for t in ax.get_yticklabels()][:2], [int(p.get_width()) for p in ax.patches][:2]
+    (['Preventie en vroegsignalering', 'Herstelgerichte benadering'], [14, 13])
+    >>> plt.close(ax.figure)
+    """
+    _, plt = _mpl()
+    wave = _one_wave(corpus, wave)
+    fam = _family(codebook, family)
+    counts, n_pilots = _totals(codings, corpus, fam, wave, codebook)
+    counts = _order(counts, "n", order)
+    labels, slot = _bar_layout(counts["label"].tolist())
+    with plt.rc_context(_RC):
+        if ax is None:
+            ax = _new_axes(A4_WIDTH, min(A4_HEIGHT, 0.9 + slot * len(counts)))
+        y = list(range(len(counts)))
+        bars = ax.barh(y, counts["n"].astype(float).tolist(), height=0.7, color=BAR)
+        ax.bar_label(bars, padding=2, fontsize=7.5)
+        ax.set_yticks(y, labels)
+        ax.set_ylim(len(counts) - 0.5, -0.5)  # first code on top
+        _count_axis(ax, n_pilots)
+        ax.set_title(_title(fam.label, wave, f"{n_pilots} pilots"), loc="left")
+    return ax
+
+
+def plot_matrix(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    family: str,
+    wave: str | None = None,
+    codebook: Codebook | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """The pilots x codes grid of a family in one wave: a filled square where a pilot has a code.
+
+    The chart of :func:`~quickscan.matrices.code_matrix`: pilots are rows in report order,
+    labelled ``"1. <pilot>"``; codes are columns in codebook order, their Dutch labels
+    rotated above the grid; under each column the number of pilots with the code. A new
+    figure (``ax`` None) is 16 cm wide (up to 24.7 cm, A4 landscape, for families with
+    many codes) and as high as the pilots need, with rows of 0.08 to 0.25 inch (100
+    pilots fill an A4 page), so that 15 to 100 pilots stay readable.
+
+    Parameters
+    ----------
+    codings, corpus, family, wave, codebook
+        As for :func:`plot_totals`.
+    ax : Axes, optional
+        Draw here; default: a new figure sized as above.
+
+    Returns
+    -------
+    Axes
+        One square patch (``ax.patches``) per ``"X"`` of the table, centred on (column,
+        row); x tick labels (on top): the code labels; y tick labels: the pilot labels;
+        the totals are the tick labels of the secondary x axis at the bottom.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import quickscan as qs
+    >>> from quickscan.charts import plot_matrix
+    >>> corpus = qs.read_folder("data/sample")
+    >>> ax = plot_matrix(qs.code_corpus(corpus), corpus, family="basisset", wave="T1")
+    >>> [t.get_text() for t in ax.get_yticklabels()][-1], len(ax.get_xticklabels())
+    ('16. Netwerk Verward Gedrag Oudewater', 15)
+    >>> plt.close(ax.figure)
+    """
+    from matplotlib.patches import Rectangle
+
+    _, plt = _mpl()
+    wave = _one_wave(corpus, wave)
+    fam = _family(codebook, family)
+    m = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook)
+    grid, totals = m.drop(index=TOTAL), [int(v) for v in m.loc[TOTAL]]
+    n_rows, n_cols = grid.shape
+
+    pilot_labels = [_shorten(p, 45) for p in grid.index]
+    row = min(0.25, max(0.08, 7.5 / max(n_rows, 1)))  # inches per pilot
+    font = max(5.0, min(7.5, row * 72 * 0.62))
+    label_width = _text_width(pilot_labels, font) + 0.25
+    width = A4_WIDTH
+    if label_width + 0.3 + n_cols * 0.16 > A4_WIDTH:  # many codes: A4 landscape
+        width = A4_LANDSCAPE_WIDTH
+    col = min(0.25, (width - label_width - 0.3) / max(n_cols, 1))  # inches per code
+    code_font = max(5.0, min(7.5, col * 72 * 0.62))
+    two_lines = col * 72 >= 2.3 * code_font
+    code_labels = [_wrap(c, 26, 2) if two_lines else _shorten(c, 50) for c in grid.columns]
+    header = _text_width([line for c in code_labels for line in c.splitlines()], code_font)
+    top, bottom = 0.35 + header + 0.08, 0.5  # title and code labels; totals and their caption
+    height = top + n_rows * row + bottom
+    side = 0.72 * min(row, col)  # a filled square, in inches
+
+    with plt.rc_context(_RC):
+        if ax is None:  # the margins are computed from the labels: no layout engine
+            fig = plt.figure(figsize=(width, height))
+            ax = fig.add_axes((label_width / width, bottom / height, n_cols * col / width, n_rows * row / height))
+            w, h = side / col, side / row  # in data units: a square on the page
+        else:
+            w = h = 0.72
+        values = grid.to_numpy()
+        for i in range(n_rows):
+            for j in range(n_cols):
+                if values[i, j] == "X":
+                    ax.add_patch(Rectangle((j - w / 2, i - h / 2), w, h, facecolor=BAR, edgecolor="none"))
+        ax.set_xlim(-0.5, n_cols - 0.5)
+        ax.set_ylim(n_rows - 0.5, -0.5)
+        ax.set_xticks(range(n_cols), code_labels, rotation=90, ha="center", va="bottom", fontsize=code_font,
+                      linespacing=1.0)
+        ax.set_yticks(range(n_rows), pilot_labels, fontsize=font)
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        ax.set_xticks([j - 0.5 for j in range(1, n_cols)], minor=True)
+        ax.set_yticks([i - 0.5 for i in range(1, n_rows)], minor=True)
+        ax.tick_params(which="minor", length=0)
+        ax.grid(which="minor", color=GRID, linewidth=0.4)
+        ax.grid(which="major", visible=False)
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(True)
+            ax.spines[side].set_color(GRID)
+            ax.spines[side].set_linewidth(0.6)
+        bottom = ax.secondary_xaxis("bottom")
+        bottom.set_xticks(range(n_cols), [str(t) for t in totals], fontsize=code_font)
+        bottom.tick_params(length=0)
+        bottom.spines["bottom"].set_visible(False)
+        bottom.set_xlabel(f"{TOTAL} ({XLABEL.lower()} van de {n_rows})", fontsize=7)
+        ax.set_title(_title(fam.label, wave, f"{n_rows} pilots"), loc="left")
+    return ax
+
+
+def plot_waves(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    family: str,
+    before: str = "T0",
+    after: str = "T1",
+    order: str = "codebook",
+    codebook: Codebook | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Paired horizontal bars: the number of pilots with each code in two waves.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        Codings of both waves.
+    corpus : Corpus
+        The corpus holding both waves.
+    family : str or Family
+        The family whose codes are compared.
+    before, after : str
+        The two waves: the upper (light blue) and the lower (dark blue) bar of each code.
+    order : {"codebook", "count"}
+        Codes in codebook order, or from most to fewest pilots in ``after``.
+    codebook : Codebook, optional
+        Default: the bundled codebook.
+    ax : Axes, optional
+        Draw here; default: a new figure 16 cm wide, as high as the bars need.
+
+    Returns
+    -------
+    Axes
+        Two bar containers (``ax.containers[0]``: ``before``, ``[1]``: ``after``), their
+        lengths the ``before`` and ``after`` columns of
+        :func:`~quickscan.compare.compare_waves` ``.totals``; y tick labels: the code labels;
+        a legend ``"T0 (15 pilots)"``, ``"T1 (16 pilots)"``; counts at the bar ends.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import quickscan as qs
+    >>> from quickscan.charts import plot_waves
+    >>> corpus = qs.read_folder("data/sample")
+    >>> ax = plot_waves(qs.code_corpus(corpus), corpus, family="basisset")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['T0 (15 pilots)', 'T1 (16 pilots)']
+    >>> [len(c) for c in ax.containers]
+    [15, 15]
+    >>> plt.close(ax.figure)
+    """
+    _, plt = _mpl()
+    fam = _family(codebook, family)
+    result = compare_waves(codings, corpus, family=fam, before=before, after=after, codebook=codebook)
+    totals = _order(result.totals, "after", order)
+    labels, slot = _bar_layout(totals["label"].tolist())
+    slot = max(slot, 0.36)
+    with plt.rc_context(_RC):
+        if ax is None:
+            ax = _new_axes(A4_WIDTH, min(A4_HEIGHT, 1.1 + slot * len(totals)))
+        y = list(range(len(totals)))
+        h = 0.38
+        pairs = ((before, result.n_before, totals["before"], -h / 2, BEFORE),
+                 (after, result.n_after, totals["after"], h / 2, AFTER))
+        for wave, n, values, shift, colour in pairs:
+            bars = ax.barh([i + shift for i in y], values.astype(float).tolist(), height=h, color=colour, label=f"{wave} ({n} pilots)")
+            ax.bar_label(bars, padding=2, fontsize=6.5)
+        ax.set_yticks(y, labels)
+        ax.set_ylim(len(totals) - 0.5, -0.5)
+        _count_axis(ax, max(result.n_before, result.n_after))
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, borderaxespad=0.2,
+                  handlelength=1.2)
+        ax.set_title(f"{fam.label}, {before} en {after}", loc="left", pad=20)
+    return ax
+
+
+# -- saving ----------------------------------------------------------------------------------
+
+
+def save_chart(ax_or_fig: Axes | Figure, path_stem: str | PathLike[str], *, close: bool = True) -> list[Path]:
+    """Save a chart as ``<stem>.png`` (300 dpi) and ``<stem>.svg``, each written atomically.
+
+    Parameters
+    ----------
+    ax_or_fig : Axes or Figure
+        The chart (a ``plot_*`` result) or its figure; the whole figure is saved.
+    path_stem : str or path
+        The path without extension (``"charts/basisset-T0"``); missing folders are made.
+    close : bool
+        Close the figure after saving (frees its memory; a notebook then no longer shows
+        it). Pass False to keep it open.
+
+    Returns
+    -------
+    list of Path
+        ``[<stem>.png, <stem>.svg]``.
+
+    Notes
+    -----
+    The PNG is rendered by matplotlib's Agg canvas and the SVG by its SVG canvas, whatever
+    the interactive backend; nothing is shown. Each file is first written to a temporary
+    file in the same folder, then moved into place, so a failed save leaves no half file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import quickscan as qs
+    >>> from quickscan.charts import plot_totals, save_chart
+    >>> corpus = qs.read_folder("data/sample")
+    >>> ax = plot_totals(qs.code_corpus(corpus), corpus, family="basisset", wave="T0")
+    >>> paths = save_chart(ax, pathlib.Path(tempfile.mkdtemp()) / "basisset-T0")
+    >>> [p.name for p in paths], all(p.stat().st_size > 0 for p in paths)
+    (['basisset-T0.png', 'basisset-T0.svg'], True)
+    """
+    _, plt = _mpl()
+    fig: Any = ax_or_fig
+    while fig is not None and not _is_figure(fig):  # Axes -> (SubFigure ->) Figure
+        fig = getattr(fig, "figure", None)
+    if fig is None:
+        raise TypeError(f"save_chart needs an Axes or a Figure, not {type(ax_or_fig).__name__}")
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    try:
+        with plt.rc_context({"svg.hashsalt": "quickscan"}):
+            for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
+                path = stem.parent / f"{stem.name}.{fmt}"
+                atomic_write(path, lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(
+                    tmp, format=fmt, dpi=DPI, metadata=metadata, facecolor="white"))
+                paths.append(path)
+    finally:
+        if close:
+            plt.close(fig)
+    return paths
+
+
+def _is_figure(obj: object) -> bool:
+    from matplotlib.figure import Figure
+
+    return isinstance(obj, Figure)

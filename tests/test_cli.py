@@ -11,12 +11,28 @@ from quickscan.cli import main
 from tests.conftest import REALDOCS, ROOT, SAMPLE
 
 
-def test_cli_demo_reads_the_sample_and_writes_the_workbook(tmp_path, capsys, monkeypatch):
+@pytest.mark.slow
+def test_cli_demo_writes_the_report_and_keeps_review_decisions(tmp_path, capsys, monkeypatch):
+    import openpyxl
+
     monkeypatch.chdir(ROOT)
     assert main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "T0: 15 pilots" in out and "T1: 16 pilots" in out
-    assert (tmp_path / "answers.xlsx").exists()
+    for name in ("report.docx", "report-T0.docx", "tables.xlsx", "codings.csv", "review.xlsx",
+                 "tables/basisset-T0.csv", "charts/basisset-T0-T1.png", "charts/uitgangspunten-T1-matrix.svg"):
+        assert (tmp_path / name).exists(), name
+    # a researcher rejects the first coding; a second run applies it and leaves the sheet alone
+    book = openpyxl.load_workbook(tmp_path / "review.xlsx")
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("decision") + 1, value="reject")
+    sheet.cell(row=2, column=header.index("coder") + 1, value="Onderzoeker A")
+    book.save(tmp_path / "review.xlsx")
+    before = (tmp_path / "review.xlsx").read_bytes()
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert "Review decisions applied" in capsys.readouterr().out
+    assert (tmp_path / "review.xlsx").read_bytes() == before
 
 
 def test_cli_ingest_writes_combined_workbook(tmp_path, capsys):

@@ -50,6 +50,12 @@ _EXPORTS = {
     "count_phrase": "matrices",
     "answers_by_block": "matrices",
     "compare_waves": "compare",
+    # export
+    "to_workbook": "export",
+    "write_xlsx": "export",
+    "write_csv_tables": "export",
+    "to_docx": "export",
+    "write_docx": "export",
     # charts
     "plot_totals": "charts",
     "plot_matrix": "charts",
@@ -82,6 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .compare import compare_waves
     from .coding import code_corpus
     from .corpus import Corpus, combine, read_aliases
+    from .export import to_docx, to_workbook, write_csv_tables, write_docx, write_xlsx
     from .errors import InputError, NotAQuickscanForm, QuickscanError
     from .ingest import read_docx, read_excel, read_files, read_folder, write_excel
     from .matrices import answers_by_block, code_matrix, count_phrase, framework_matrix, summarize_codes

@@ -35,9 +35,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quickscan", description="Analyse structured quick-scan interviews.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="read and code the bundled sample data (T0 and T1)")
+    demo = sub.add_parser("demo", help="the report of the bundled sample data (T0 and T1)")
     demo.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
     demo.set_defaults(run=_demo)
+
+    report = sub.add_parser("report", help="ingest, code and write the report tables, charts and review sheet")
+    report.add_argument("data", type=Path, help="folder (or workbook) with the forms of one wave, or of several")
+    report.add_argument("--compare", type=Path, help="folder with the forms of the next wave (e.g. T1)")
+    report.add_argument("--codebook", type=Path, help="codebook YAML (default: the bundled Regionale koers)")
+    report.add_argument("--aliases", type=Path, help="YAML file: pilot name -> other ways it is written")
+    report.add_argument("--families", nargs="+", help="family ids to report (default: all but the facts)")
+    report.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
+    report.set_defaults(run=_report)
 
     ingest = sub.add_parser("ingest", help="read forms and workbooks into one combined workbook")
     ingest.add_argument("data", nargs="+", type=Path, help="folders or files (.docx, .xlsx)")
@@ -80,26 +89,70 @@ def sample_folder() -> Path:
 
 def _demo(args) -> int:
     sample = sample_folder()
-    corpus = _read([sample / "T0", sample / "T1"])
-    print(corpus.summary())
-    from .coding import code_corpus, present
-    from .codebook import default_codebook
-    from .ingest import write_excel
-    from .review import write_review_sheet
+    args.data, args.compare, args.codebook, args.aliases = sample / "T0", sample / "T1", None, None
+    args.families = ["basisset", "uitgangspunten"]
+    return _report(args)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    written = [write_excel(corpus, args.out / "answers.xlsx")]
-    codebook = default_codebook()
+
+def _report(args) -> int:
+    """Ingest, code, apply the review decisions found in the output folder, write everything."""
+    from .codebook import default_codebook, load_codebook
+    from .coding import code_corpus, present
+    from .corpus import combine
+    from .review import apply_review, read_review_sheet, write_review_sheet
+
+    corpus = _read([args.data], aliases=args.aliases)
+    if args.compare:
+        corpus = combine([corpus, _read([args.compare])], aliases=args.aliases)
+    print(corpus.summary())
+    if corpus.answers.empty:
+        return 1
+    codebook = load_codebook(args.codebook) if args.codebook else default_codebook()
     codings = code_corpus(corpus, codebook)
-    print(f"\nSelective coding with {codebook.name!r}: {len(codings)} codings "
-          f"({int(codings['negated'].sum())} negated)")
-    print(_pilots_per_code(present(codings), codebook, "basisset"))
-    written.append(_write_csv(codings, args.out / "codings.csv"))
-    written.append(write_review_sheet(codings, args.out / "review.xlsx", corpus=corpus, codebook=codebook))
-    print("\nWritten (question 3 left out):")
+    print(f"\nSelective coding with {codebook.name!r}: {len(codings)} codings ({int(codings['negated'].sum())} negated)")
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    review = out / "review.xlsx"
+    if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
+        codings, placed = apply_review(codings, read_review_sheet(review), corpus=corpus, codebook=codebook)
+        print(f"Review decisions applied from {review}: {len(placed)}")
+    families = args.families or [f.id for f in codebook.families if f.kind != "fact"]
+    written = _write_report(out, codings, corpus, codebook, families)
+    if not review.exists():
+        written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook))
+    first = families[0] if families else None
+    if first:
+        print(_pilots_per_code(present(codings), codebook, first))
+    print(f"\nWritten to {out}/ (question 3 left out):")
     for path in written:
-        print(f"  {path}")
+        print(f"  {path.relative_to(out) if path.is_relative_to(out) else path}")
     return 1 if len(corpus.errors) else 0
+
+
+def _write_report(out: Path, codings, corpus, codebook, families: list[str]) -> list[Path]:
+    from .charts import plot_matrix, plot_totals, plot_waves, save_chart
+    from .export import write_csv_tables, write_docx, write_xlsx
+
+    waves = list(corpus.waves)
+    compare = (waves[0], waves[-1]) if len(waves) > 1 else None
+    written = [write_xlsx(out / "tables.xlsx", codings, corpus, codebook=codebook, families=families)]
+    for wave in waves:
+        name = "report.docx" if wave == waves[-1] else f"report-{wave}.docx"
+        written.append(write_docx(out / name, codings, corpus, codebook=codebook, families=families, wave=wave,
+                                  compare=compare if wave == waves[-1] else None))
+    written += write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
+    written.append(_write_csv(codings, out / "codings.csv"))
+    charts = out / "charts"
+    for family in families:
+        for wave in waves:
+            written += save_chart(plot_totals(codings, corpus, family=family, wave=wave, codebook=codebook),
+                                  charts / f"{family}-{wave}-totaal")
+            written += save_chart(plot_matrix(codings, corpus, family=family, wave=wave, codebook=codebook),
+                                  charts / f"{family}-{wave}-matrix")
+        if compare:
+            written += save_chart(plot_waves(codings, corpus, family=family, before=compare[0], after=compare[1],
+                                             codebook=codebook), charts / f"{family}-{compare[0]}-{compare[1]}")
+    return written
 
 
 def _pilots_per_code(codings, codebook, family: str) -> str:

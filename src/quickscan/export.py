@@ -1,0 +1,585 @@
+"""The report exports: the tables as a styled Excel workbook and as CSV, and a Word report.
+
+Every writer has a pure twin that builds the object in memory: :func:`to_workbook`
+(an ``openpyxl.Workbook``) for :func:`write_xlsx`, :func:`to_docx` (a ``docx.Document``)
+for :func:`write_docx`. Writers save atomically (a temporary file next to the target, then
+moved into place), so a failed write leaves an existing file as it was.
+
+The tables are those of :func:`quickscan.matrices.code_matrix` (pilots as rows
+``"1. <pilot>"``, codes as columns, ``X`` or empty, a ``Totaal`` row); the prose counts come
+from :func:`quickscan.matrices.summarize_codes` and the comparison from
+:func:`quickscan.compare.compare_waves`, so text and tables come from the same numbers.
+Answers are never exported here, and the personal question 3 never appears.
+
+>>> from quickscan.ingest import read_folder
+>>> from quickscan.coding import code_corpus
+>>> corpus = read_folder("data/sample/T0")
+>>> codings = code_corpus(corpus)
+>>> to_workbook(codings, corpus, families=["basisset"]).sheetnames
+['basisset T0', 'codings']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._io import atomic_write
+from .codebook import Codebook, Family, default_codebook
+from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from docx.document import Document
+    from openpyxl import Workbook
+
+__all__ = ["to_workbook", "write_xlsx", "write_csv_tables", "to_docx", "write_docx", "WIDE_TABLE"]
+
+#: A table with more code columns than this goes into a landscape section of the report.
+WIDE_TABLE = 6
+CODINGS_SHEET = "codings"
+PAGE = {"portrait": (21.0, 29.7), "landscape": (29.7, 21.0)}  # A4, cm
+MARGIN = 2.5  # cm; text width 16 cm portrait, 24.7 cm landscape
+PILOT_COLUMN = 5.0  # cm, the first column of a report table in Word
+CHART_DPI = 200
+_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+# -- the tables --------------------------------------------------------------------------------
+
+
+def _families(codebook: Codebook, families: Iterable[str | Family] | None, *, facts: bool = True) -> list[Family]:
+    """The families asked for (ids or Family objects), in codebook order when not given."""
+    if families is None:
+        return [f for f in codebook.families if facts or f.kind != "fact"]
+    return [f if isinstance(f, Family) else codebook.family(f) for f in families]
+
+
+def _tables(codings, corpus, codebook, families, waves) -> list[tuple[Family, str, pd.DataFrame]]:
+    """(family, wave, code_matrix) for every family x wave, families first."""
+    waves = list(corpus.waves if waves is None else [waves] if isinstance(waves, str) else waves)
+    return [(fam, wave, code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook))
+            for fam in _families(codebook, families) for wave in waves]
+
+
+def _personal(corpus) -> set[int]:
+    template = getattr(corpus, "template", None)
+    return set(getattr(template, "personal_questions", (3,)))
+
+
+# -- Excel -------------------------------------------------------------------------------------
+
+
+def to_workbook(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    codebook: Codebook | None = None,
+    families: Iterable[str | Family] | None = None,
+    waves: Sequence[str] | str | None = None,
+    include_personal: bool = False,
+) -> Workbook:
+    """The report tables as a styled workbook (the pure twin of :func:`write_xlsx`).
+
+    Parameters
+    ----------
+    codings : DataFrame
+        Codings as returned by :func:`~quickscan.coding.code_corpus` (after review, if any).
+    corpus : Corpus
+        The corpus that was coded.
+    codebook : Codebook, optional
+        Default: the bundled codebook.
+    families : list of str, optional
+        Family ids; default: every family of the codebook, in codebook order.
+    waves : list of str, optional
+        Default: every wave of the corpus.
+    include_personal : bool
+        Keep codings of the personal questions (question 3) in the ``codings`` sheet.
+
+    Returns
+    -------
+    openpyxl.Workbook
+        One sheet per family and wave, named ``"<family id> <wave>"`` (at most 31
+        characters, unique), styled like a report table: bold header with wrapped text,
+        panes frozen below the header and right of the pilots, ``X`` centred, ``Totaal``
+        row bold, landscape and fit to the page width when printed. Then the sheet
+        ``codings``: the codings table, evidence included. Every text cell is a string
+        cell, never a formula.
+
+    Examples
+    --------
+    >>> from quickscan.ingest import read_folder
+    >>> from quickscan.coding import code_corpus
+    >>> corpus = read_folder("data/sample/T0")
+    >>> wb = to_workbook(code_corpus(corpus), corpus, families=["basisset", "uitgangspunten"])
+    >>> wb.sheetnames
+    ['basisset T0', 'uitgangspunten T0', 'codings']
+    >>> ws = wb["basisset T0"]
+    >>> ws["A1"].value, ws["A2"].value, ws.freeze_panes, ws.cell(ws.max_row, 1).value
+    ('Pilot', '1. Gebiedsteam GGZ Houten', 'B2', 'Totaal')
+    """
+    from openpyxl import Workbook
+
+    codebook = codebook or default_codebook()
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
+        ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
+        _write_table_sheet(ws, table)
+    _write_codings_sheet(wb.create_sheet(_sheet_name(CODINGS_SHEET, used)), codings,
+                         personal=set() if include_personal else _personal(corpus))
+    wb.properties.creator = "quickscan"
+    wb.properties.title = "quickscan tabellen"
+    return wb
+
+
+def write_xlsx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: Any) -> Path:
+    """Write :func:`to_workbook` to ``path`` (.xlsx), atomically; keywords as there.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from quickscan.ingest import read_folder
+    >>> from quickscan.coding import code_corpus
+    >>> corpus = read_folder("data/sample/T0")
+    >>> path = write_xlsx(pathlib.Path(tempfile.mkdtemp()) / "tables.xlsx", code_corpus(corpus), corpus)
+    >>> path.name, path.stat().st_size > 0
+    ('tables.xlsx', True)
+    """
+    wb = to_workbook(codings, corpus, **kw)
+    return atomic_write(path, wb.save)
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """A valid, unique sheet name of at most 31 characters (the end, the wave, is kept)."""
+    name = _SHEET_CHARS.sub("_", name).strip("'") or "tabel"
+    if len(name) > 31:
+        head, _, tail = name.rpartition(" ")
+        name = f"{head[:30 - len(tail)]} {tail}" if head and len(tail) < 10 else name[:31]
+    candidate, i = name, 2
+    while candidate.lower() in used:
+        suffix = f"~{i}"
+        candidate, i = name[:31 - len(suffix)] + suffix, i + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _text_cell(ws, row: int, column: int, value: Any):
+    """Write a value; a text value is always a string cell, never a formula."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        value = None
+    elif isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    elif hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _write_table_sheet(ws, table: pd.DataFrame) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    centre = Alignment(horizontal="center", vertical="center")
+    header = [table.index.name or "Pilot", *map(str, table.columns)]
+    for j, text in enumerate(header, start=1):
+        cell = _text_cell(ws, 1, j, text)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left" if j == 1 else "center")
+    for i, (label, values) in enumerate(table.iterrows(), start=2):
+        total = label == TOTAL
+        cell = _text_cell(ws, i, 1, label)
+        cell.font = Font(bold=total)
+        for j, value in enumerate(values, start=2):
+            cell = _text_cell(ws, i, j, value)
+            cell.alignment = centre
+            if total:
+                cell.font = bold
+    line = Side(style="thin")
+    for j in range(1, len(header) + 1):
+        ws.cell(1, j).border = Border(bottom=line)
+        if table.index[-1] == TOTAL:
+            ws.cell(ws.max_row, j).border = Border(top=line)
+
+    first = min(max(len(str(x)) for x in [header[0], *table.index]) + 2, 50)
+    ws.column_dimensions["A"].width = first
+    code_width = 14
+    for j in range(2, len(header) + 1):
+        ws.column_dimensions[get_column_letter(j)].width = code_width
+    lines = max((-(-len(h) // (code_width - 2)) for h in header[1:]), default=1)
+    ws.row_dimensions[1].height = 15 * max(lines, 1)
+    ws.freeze_panes = "B2"
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_title_cols = "A:A"
+
+
+def _write_codings_sheet(ws, codings: pd.DataFrame, *, personal: set[int]) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    if personal and "question" in codings.columns:
+        codings = codings[~codings["question"].isin(personal).fillna(False).astype(bool)]
+    columns = list(codings.columns)
+    for j, name in enumerate(columns, start=1):
+        _text_cell(ws, 1, j, name).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(j)].width = 80 if name == "evidence" else 14
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(codings.itertuples(index=False), start=2):
+        for j, (name, value) in enumerate(zip(columns, row), start=1):
+            cell = _text_cell(ws, i, j, value)
+            if name == "evidence":
+                cell.alignment = wrap
+    ws.freeze_panes = "A2"
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 2)}"
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def write_csv_tables(
+    folder: str | PathLike[str],
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    codebook: Codebook | None = None,
+    families: Iterable[str | Family] | None = None,
+    waves: Sequence[str] | str | None = None,
+) -> list[Path]:
+    """Write every table of :func:`to_workbook` as ``<folder>/<family id>-<wave>.csv``.
+
+    UTF-8 with a byte-order mark (so that Excel reads the accents), comma-separated, the
+    first column ``Pilot``; the folder is made when missing; each file is written
+    atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from quickscan.ingest import read_folder
+    >>> from quickscan.coding import code_corpus
+    >>> corpus = read_folder("data/sample/T0")
+    >>> paths = write_csv_tables(tempfile.mkdtemp(), code_corpus(corpus), corpus, families=["basisset"])
+    >>> [p.name for p in paths]
+    ['basisset-T0.csv']
+    >>> paths[0].read_text("utf-8-sig").splitlines()[-1]
+    'Totaal,...'
+    """
+    codebook = codebook or default_codebook()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
+        text = table.to_csv(lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        path = folder / f"{fam.id}-{wave}.csv"
+        paths.append(atomic_write(path, lambda tmp, text=text: Path(tmp).write_text(text, "utf-8-sig", newline="")))
+    return paths
+
+
+# -- Word --------------------------------------------------------------------------------------
+
+
+def to_docx(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    codebook: Codebook | None = None,
+    families: Iterable[str | Family] | None = None,
+    wave: str = "T0",
+    compare: tuple[str, str] | None = None,
+    charts: bool = True,
+    title: str | None = None,
+) -> Document:
+    """The Word report of one wave (the pure twin of :func:`write_docx`).
+
+    Parameters
+    ----------
+    codings : DataFrame
+        Codings as returned by :func:`~quickscan.coding.code_corpus` (after review, if any).
+    corpus : Corpus
+        The corpus that was coded.
+    codebook : Codebook, optional
+        Default: the bundled codebook.
+    families : list of str, optional
+        Family ids; default: every family, in codebook order.
+    wave : str
+        The wave whose tables are shown.
+    compare : (str, str), optional
+        Two waves, e.g. ``("T0", "T1")``: add a comparison per family (totals then and
+        now, pilots that gained or lost a code), the status changes and the pilots present
+        in one wave only.
+    charts : bool
+        Add a chart of the totals under each table (skipped when matplotlib or
+        :mod:`quickscan.charts` cannot be imported).
+    title : str, optional
+        The title of the report.
+
+    Returns
+    -------
+    docx.Document
+        A title; per family a heading, then for a family of codes the caption
+        ``"Tabel N. <caption>"`` above the table (pilots as rows, codes as columns, a bold
+        header and ``Totaal`` row; more than :data:`WIDE_TABLE` codes: in a landscape
+        section), the chart, and one bullet per code with the number of pilots and a
+        telling quote; for a fact family (status, reach...) only the counts.
+
+    Examples
+    --------
+    >>> from quickscan.ingest import read_folder
+    >>> from quickscan.coding import code_corpus
+    >>> corpus = read_folder("data/sample/T0")
+    >>> doc = to_docx(code_corpus(corpus), corpus, families=["uitgangspunten"], charts=False)
+    >>> [p.text for p in doc.paragraphs][2:4]
+    ['Uitgangspunten', 'Tabel 1. Uitgangspunten van de Regionale koers ...']
+    >>> doc.tables[0].rows[-1].cells[0].text
+    'Totaal'
+    """
+    from docx import Document as new_document
+
+    codebook = codebook or default_codebook()
+    fams = _families(codebook, families)
+    doc = new_document()
+    _page(doc.sections[0], "portrait")
+    report = _Report(doc)
+    doc.add_heading(title or f"Quick-scan pilots: tabellen {wave}", 0)
+    n_pilots = len(pilot_rows(corpus, wave))
+    doc.add_paragraph(f"Tabellen en bevindingen van {n_pilots} pilots in {wave}, per onderdeel van het codeboek.")
+
+    plot = _chart_function() if charts else None
+    for fam in fams:
+        doc.add_heading(fam.label, 1)
+        summary = summarize_codes(codings, corpus, family=fam, wave=wave, codebook=codebook)
+        if fam.kind == "fact":
+            if fam.caption:
+                doc.add_paragraph(fam.caption)
+            for row in summary.itertuples():
+                doc.add_paragraph(f"{row.label}: {row.phrase}.", style="List Bullet")
+            continue
+        table = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook)
+        report.table(table, fam.caption or fam.label)
+        if plot is not None:
+            report.chart(plot, codings, corpus, fam, wave, codebook)
+        doc.add_paragraph("Per code: het aantal pilots dat de code noemt, met een markante uitspraak.")
+        for row in summary.itertuples():
+            _code_bullet(doc, row)
+
+    if compare is not None:
+        _comparison(report, codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare)
+    return doc
+
+
+def write_docx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: Any) -> Path:
+    """Write :func:`to_docx` to ``path`` (.docx), atomically; keywords as there.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from quickscan.ingest import read_folder
+    >>> from quickscan.coding import code_corpus
+    >>> corpus = read_folder("data/sample/T0")
+    >>> path = write_docx(pathlib.Path(tempfile.mkdtemp()) / "report.docx", code_corpus(corpus), corpus,
+    ...                   families=["basisset"], charts=False)
+    >>> path.name, path.stat().st_size > 0
+    ('report.docx', True)
+    """
+    doc = to_docx(codings, corpus, **kw)
+    return atomic_write(path, doc.save)
+
+
+def _code_bullet(doc, row) -> None:
+    """``<label>: genoemd door <n> van de <N> pilots. “<quote>” (<pilot>)``"""
+    p = doc.add_paragraph(style="List Bullet")
+    p.add_run(row.label).bold = True
+    p.add_run(f": genoemd door {row.phrase}.")
+    if row.quote:
+        p.add_run(" ")
+        p.add_run(f"“{row.quote}”").italic = True
+        p.add_run(f" ({row.quote_pilot})")
+
+
+def _page(section, orientation: str) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    width, height = PAGE[orientation]
+    section.orientation = WD_ORIENT.LANDSCAPE if orientation == "landscape" else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(width), Cm(height)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(MARGIN))
+
+
+class _Report:
+    """Numbers the tables and figures of a document and switches page orientation."""
+
+    def __init__(self, doc) -> None:
+        self.doc = doc
+        self.tables = 0
+        self.figures = 0
+        self.orientation = "portrait"
+
+    def orient(self, orientation: str) -> None:
+        from docx.enum.section import WD_SECTION
+
+        if orientation != self.orientation:
+            _page(self.doc.add_section(WD_SECTION.NEW_PAGE), orientation)
+            self.orientation = orientation
+
+    def caption(self, kind: str, text: str) -> None:
+        if kind == "Tabel":
+            self.tables += 1
+            n = self.tables
+        else:
+            self.figures += 1
+            n = self.figures
+        p = self.doc.add_paragraph(f"{kind} {n}. {text}", style="Caption")
+        p.paragraph_format.keep_with_next = True
+
+    def table(self, table: pd.DataFrame, caption: str) -> None:
+        wide = table.shape[1] > WIDE_TABLE
+        self.orient("landscape" if wide else "portrait")
+        self.caption("Tabel", caption)
+        _add_table(self.doc, table, width=PAGE[self.orientation][0] - 2 * MARGIN, vertical_header=wide)
+        self.orient("portrait")
+
+    def chart(self, plot, codings, corpus, fam: Family, wave: str, codebook) -> None:
+        from docx.shared import Cm
+
+        png = plot(codings, corpus, fam, wave, codebook)
+        self.doc.add_picture(png, width=Cm(16))
+        self.caption("Figuur", f"{fam.label}: aantal pilots per code, {wave}.")
+
+
+def _chart_function():
+    """A function rendering the totals chart of a family as PNG bytes, or None without charts."""
+    try:
+        import matplotlib  # noqa: F401
+
+        from .charts import plot_totals
+    except ImportError:
+        return None
+
+    def render(codings, corpus, fam, wave, codebook) -> io.BytesIO:
+        ax = plot_totals(codings, corpus, family=fam, wave=wave, codebook=codebook)
+        fig = ax.figure
+        try:
+            buffer = io.BytesIO()  # a PNG is always rendered by the Agg canvas, whatever the backend
+            fig.savefig(buffer, format="png", dpi=CHART_DPI, facecolor="white", metadata={"Software": None})
+        finally:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        buffer.seek(0)
+        return buffer
+
+    return render
+
+
+def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool = False):
+    """A report table: header row bold, pilots as rows, ``X`` centred, ``Totaal`` bold."""
+    from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    header = [table.index.name or "Pilot", *map(str, table.columns)]
+    n_codes = len(header) - 1
+    first = min(PILOT_COLUMN, width / 2)
+    widths = [Cm(first)] + [Cm((width - first) / max(n_codes, 1))] * n_codes
+    size = Pt(7 if n_codes > 12 else 8)
+
+    t = doc.add_table(rows=len(table) + 1, cols=len(header))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    rows = [header] + [[label, *("" if pd.isna(v) else str(v) for v in values)] for label, values in table.iterrows()]
+    for i, (row, values) in enumerate(zip(t.rows, rows)):
+        bold = i == 0 or values[0] == TOTAL
+        for j, (cell, text) in enumerate(zip(row.cells, values)):
+            cell.width = widths[j]
+            p = cell.paragraphs[0]
+            run = p.add_run(text)
+            run.bold = bold
+            run.font.size = size
+            if j > 0:
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            if i == 0 and j > 0 and vertical_header:
+                direction = OxmlElement("w:textDirection")
+                direction.set(qn("w:val"), "btLr")
+                cell._tc.get_or_add_tcPr().append(direction)
+    head = t.rows[0]
+    _repeat_header(head)
+    if vertical_header:
+        longest = max((len(h) for h in header[1:]), default=10)
+        head.height = Cm(min(7.0, 0.5 + 0.16 * longest))
+        head.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    return t
+
+
+def _repeat_header(row) -> None:
+    """Repeat the header row on every page the table spans."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:tblHeader")) is None:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], before: str, after: str) -> None:
+    from .compare import compare_waves
+
+    doc = report.doc
+    doc.add_heading(f"Vergelijking {before} en {after}", 1)
+    result = None
+    for fam in fams:
+        result = compare_waves(codings, corpus, family=fam, before=before, after=after, codebook=codebook)
+        doc.add_heading(fam.label, 2)
+        totals = result.totals.set_index("label")[["before", "after", "difference"]]
+        totals = totals.assign(difference=[f"{d:+d}" if d else "0" for d in totals["difference"]])
+        totals.columns = [before, after, "Verschil"]
+        totals.index.name = "Code"
+        report.caption("Tabel", f"{fam.label}: aantal pilots per code in {before} ({result.n_before} pilots) "
+                                f"en {after} ({result.n_after} pilots).")
+        _add_table(doc, totals, width=PAGE["portrait"][0] - 2 * MARGIN)
+        for status, text in (("gained", f"Erbij gekomen in {after}"), ("lost", f"Niet meer genoemd in {after}")):
+            changed = result.changes[result.changes["status"] == status]
+            if changed.empty:
+                doc.add_paragraph(f"{text}: geen.")
+                continue
+            doc.add_paragraph(f"{text}:")
+            for (nr, pilot), rows in changed.groupby(["nr", "pilot"], sort=True):
+                doc.add_paragraph(f"{nr}. {pilot}: {', '.join(rows['label'])}.", style="List Bullet")
+    if result is None:
+        return
+    doc.add_heading("Status en deelname", 2)
+    if result.status_changes.empty:
+        doc.add_paragraph(f"Geen pilot veranderde van status tussen {before} en {after}.")
+    else:
+        doc.add_paragraph(f"Pilots waarvan de status veranderde tussen {before} en {after}:")
+        for row in result.status_changes.itertuples():
+            was, now = row.before or "onbekend", row.after or "onbekend"
+            doc.add_paragraph(f"{row.nr}. {row.pilot}: {was} → {now}.", style="List Bullet")
+    for pilots, wave in ((result.only_before, before), (result.only_after, after)):
+        if pilots.empty:
+            doc.add_paragraph(f"Alleen in {wave}: geen.")
+        else:
+            names = "; ".join(f"{r.nr}. {r.pilot}" for r in pilots.itertuples())
+            doc.add_paragraph(f"Alleen in {wave}: {names}.")

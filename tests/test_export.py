@@ -1,0 +1,354 @@
+"""Tests of quickscan.export: the workbook, the CSV tables and the Word report.
+
+The text of the generated report on the sample (paragraphs and table cells, in document
+order) is kept in ``tests/golden/report-T0.txt`` and ``tests/golden/report-T0-T1.txt``.
+After a deliberate change, refresh them with one command and review the diff::
+
+    QUICKSCAN_REFRESH_GOLDEN=1 /work/venv/bin/python -m pytest tests/test_export.py -k golden
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from quickscan.export import (
+    WIDE_TABLE,
+    to_docx,
+    to_workbook,
+    write_csv_tables,
+    write_docx,
+    write_xlsx,
+)
+from quickscan.matrices import TOTAL, code_matrix, summarize_codes
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from quickscan.coding import code_corpus
+    from quickscan.ingest import read_folder
+
+    corpus = read_folder(ROOT / "data" / "sample")
+    return code_corpus(corpus), corpus
+
+
+@pytest.fixture(scope="module")
+def report(sample):
+    codings, corpus = sample
+    return to_docx(codings, corpus, wave="T0", charts=False)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def table_cells(table) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def document_text(doc) -> str:
+    """Every paragraph and table row of the body, in document order, one per line."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines = []
+    for child in doc.element.body.iterchildren():
+        if child.tag == f"{W}p":
+            lines.append(Paragraph(child, doc).text)
+        elif child.tag == f"{W}tbl":
+            lines.extend(" | ".join(row) for row in table_cells(Table(child, doc)))
+    return "\n".join(lines) + "\n"
+
+
+def table_orientations(doc) -> list[str]:
+    """The page orientation of the section each table of the body lies in."""
+    from docx.enum.section import WD_ORIENT
+
+    found, pending = [], 0
+    sections = iter(doc.sections)
+    for child in doc.element.body.iterchildren():
+        if child.tag == f"{W}tbl":
+            pending += 1
+        breaks = child.tag == f"{W}p" and child.find(f"{W}pPr/{W}sectPr") is not None
+        ends_section = breaks or child.tag == f"{W}sectPr"
+        if ends_section:
+            section = next(sections)
+            found += ["landscape" if section.orientation == WD_ORIENT.LANDSCAPE else "portrait"] * pending
+            pending = 0
+    return found
+
+
+def captions(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+
+
+# -- Word --------------------------------------------------------------------------------------
+
+
+def test_export_docx_captions_numbered_above_their_tables(report):
+    tables = [c for c in captions(report) if c.startswith("Tabel")]
+    assert [int(re.match(r"Tabel (\d+)\. ", c).group(1)) for c in tables] == list(range(1, len(report.tables) + 1))
+    assert tables[0] == "Tabel 1. Onderdelen uit de basisset waar ieder project aan bijdraagt."
+    body = list(report.element.body.iterchildren())
+    for i, child in enumerate(body):
+        if child.tag == f"{W}tbl":
+            previous = [c for c in body[:i] if c.tag == f"{W}p" and "".join(c.itertext()).strip()][-1]
+            assert "".join(previous.itertext()).startswith("Tabel ")
+
+
+def test_export_docx_table_equals_code_matrix(sample, report):
+    codings, corpus = sample
+    matrix = code_matrix(codings, corpus, family="basisset", wave="T0")
+    cells = table_cells(report.tables[0])
+    assert cells[0] == ["Pilot", *matrix.columns]
+    assert [row[0] for row in cells[1:]] == list(matrix.index)
+    assert cells[-1] == [TOTAL, *map(str, matrix.loc[TOTAL])]
+    assert [row[1:] for row in cells[1:-1]] == matrix.iloc[:-1].to_numpy().tolist()
+
+
+def test_export_docx_header_and_total_bold_x_centred(report):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    rows = report.tables[0].rows
+    assert all(run.bold for cell in rows[0].cells for run in cell.paragraphs[0].runs)
+    assert all(run.bold for cell in rows[-1].cells for run in cell.paragraphs[0].runs)
+    assert not any(run.bold for cell in rows[1].cells for run in cell.paragraphs[0].runs)
+    x = [cell for row in rows[1:-1] for cell in row.cells[1:] if cell.text == "X"]
+    assert x and all(cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER for cell in x)
+
+
+def _prose_counts(doc, heading: str) -> dict[str, int]:
+    """label -> n from the bullets "<label>: genoemd door <n> van de <N> pilots." under a heading."""
+    counts, inside = {}, False
+    for p in doc.paragraphs:
+        if p.style.name.startswith("Heading"):
+            inside = p.text == heading
+        elif inside and p.style.name == "List Bullet":
+            label, phrase = re.match(r"(.+?): genoemd door (.+?)\.", p.text).groups()
+            n = re.match(r"(\d+) van de|alle (\d+)|geen van de", phrase)
+            counts[label] = int(n.group(1) or n.group(2) or 0)
+    return counts
+
+
+@pytest.mark.parametrize("family, index", [("basisset", 0), ("uitgangspunten", 1)])
+def test_export_docx_prose_counts_equal_table_totals(sample, report, family, index):
+    codings, corpus = sample
+    cells = table_cells(report.tables[index])
+    totals = dict(zip(cells[0][1:], map(int, cells[-1][1:])))
+    heading = _label(family)
+    assert _prose_counts(report, heading) == totals
+    summary = summarize_codes(codings, corpus, family=family, wave="T0")
+    assert dict(zip(summary["label"], summary["n_pilots"])) == totals
+
+
+def _label(family: str) -> str:
+    from quickscan.codebook import default_codebook
+
+    return default_codebook().family(family).label
+
+
+def test_export_docx_quote_with_pilot_name(sample, report):
+    codings, corpus = sample
+    summary = summarize_codes(codings, corpus, family="basisset", wave="T0").set_index("label")
+    bullet = next(p.text for p in report.paragraphs if p.text.startswith("Wonen: genoemd door"))
+    assert f"“{summary.loc['Wonen', 'quote']}” ({summary.loc['Wonen', 'quote_pilot']})" in bullet
+
+
+def test_export_docx_wide_table_in_landscape_section(sample, report):
+    codings, corpus = sample
+    from quickscan.codebook import default_codebook
+
+    families = [f for f in default_codebook().families if f.kind != "fact"]
+    expected = ["landscape" if len(f.codes) > WIDE_TABLE else "portrait" for f in families]
+    assert "landscape" in expected and "portrait" in expected
+    assert table_orientations(report) == expected
+    assert report.sections[-1].orientation == 0  # back to portrait at the end
+
+
+def test_export_docx_fact_families_as_counts(report):
+    texts = [p.text for p in report.paragraphs]
+    status = texts.index("Status")
+    assert texts[status + 2].endswith("van de 15 pilots.") or texts[status + 2].endswith("15 pilots.")
+    assert not any(c.startswith("Tabel") and "Status" in c for c in captions(report))
+
+
+def test_export_docx_comparison(sample):
+    codings, corpus = sample
+    from quickscan.compare import compare_waves
+
+    doc = to_docx(codings, corpus, families=["uitgangspunten"], compare=("T0", "T1"), charts=False)
+    result = compare_waves(codings, corpus, family="uitgangspunten")
+    cells = table_cells(doc.tables[-1])
+    assert cells[0] == ["Code", "T0", "T1", "Verschil"]
+    assert [int(r[1]) for r in cells[1:]] == result.totals["before"].tolist()
+    assert [int(r[2]) for r in cells[1:]] == result.totals["after"].tolist()
+    # the T0 column equals the Totaal row of the T0 table
+    assert [r[1] for r in cells[1:]] == table_cells(doc.tables[0])[-1][1:]
+    texts = [p.text for p in doc.paragraphs]
+    assert "Vergelijking T0 en T1" in texts
+    assert captions(doc)[-1].startswith("Tabel 2. Uitgangspunten: aantal pilots per code in T0")
+    assert any("Netwerk Verward Gedrag Oudewater" in t and t.startswith("Alleen in T1") for t in texts)
+    assert any("Gestopt" in t for t in texts)
+
+
+def test_export_docx_chart_embedded(sample):
+    pytest.importorskip("matplotlib")
+    codings, corpus = sample
+    doc = to_docx(codings, corpus, families=["uitgangspunten"], charts=True)
+    assert len(doc.inline_shapes) == 1
+    assert round(doc.inline_shapes[0].width.cm, 1) == 16.0
+    assert "Figuur 1. Uitgangspunten: aantal pilots per code, T0." in captions(doc)
+
+
+def test_export_docx_charts_skipped_without_chart_module(sample, monkeypatch):
+    codings, corpus = sample
+    monkeypatch.setitem(sys.modules, "quickscan.charts", None)  # import fails
+    doc = to_docx(codings, corpus, families=["uitgangspunten"], charts=True)
+    assert len(doc.inline_shapes) == 0
+
+
+def test_export_docx_no_personal_data(sample, report):
+    assert "06-" not in document_text(report)
+
+
+@pytest.mark.parametrize("name, kw", [("report-T0.txt", {}), ("report-T0-T1.txt", {"compare": ("T0", "T1")})])
+def test_export_docx_golden_text(sample, report, name, kw):
+    """On a failure: if the change is meant, refresh (see the top of this module) and review the diff."""
+    codings, corpus = sample
+    doc = to_docx(codings, corpus, wave="T0", charts=False, **kw) if kw else report
+    text = document_text(doc)
+    path = GOLDEN / name
+    if os.environ.get("QUICKSCAN_REFRESH_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8", newline="\n")
+    assert text == path.read_text("utf-8")
+
+
+# -- Excel and CSV -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workbook(sample):
+    codings, corpus = sample
+    codings = codings.copy()
+    codings.loc[codings.index[0], "evidence"] = "=HYPERLINK(\"http://example.org\", \"klik\")"
+    return to_workbook(codings, corpus)
+
+
+def test_export_workbook_sheets(sample, workbook):
+    from quickscan.codebook import default_codebook
+
+    names = workbook.sheetnames
+    assert names[0] == "basisset T0" and names[-1] == "codings"
+    assert len(names) == len(default_codebook().families) * 2 + 1
+    assert len(set(n.lower() for n in names)) == len(names) and all(len(n) <= 31 for n in names)
+
+
+def test_export_workbook_table_equals_code_matrix(sample, workbook):
+    codings, corpus = sample
+    matrix = code_matrix(codings, corpus, family="basisset", wave="T1")
+    ws = workbook["basisset T1"]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0] == ["Pilot", *matrix.columns]
+    assert rows[-1] == [TOTAL, *matrix.loc[TOTAL]]
+    assert [[v or "" for v in r[1:]] for r in rows[1:-1]] == matrix.iloc[:-1].to_numpy().tolist()
+
+
+def test_export_workbook_styled_like_a_report_table(workbook):
+    ws = workbook["basisset T0"]
+    assert ws.freeze_panes == "B2"
+    assert all(cell.font.bold and cell.alignment.wrap_text for cell in ws[1])
+    assert all(cell.font.bold for cell in ws[ws.max_row])
+    x = [cell for row in ws.iter_rows(min_row=2, max_row=ws.max_row - 1, min_col=2) for cell in row
+         if cell.value == "X"]
+    assert x and all(cell.alignment.horizontal == "center" for cell in x)
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.column_dimensions["A"].width > ws.column_dimensions["B"].width
+
+
+def test_export_workbook_never_writes_formulas(workbook):
+    ws = workbook["codings"]
+    evidence = [c.value for c in ws[1]].index("evidence") + 1
+    assert ws.cell(2, evidence).value.startswith("=HYPERLINK")
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(buffer) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = z.read(name).decode("utf-8")
+                assert "<f>" not in xml and "<f " not in xml, name
+
+
+@pytest.mark.parametrize("include_personal", [False, True])
+def test_export_workbook_personal_question_only_on_request(sample, include_personal):
+    codings, corpus = sample
+    extra = codings.iloc[[0]].assign(question=pd.array([3], dtype="Int64"), evidence="Jan Jansen, 06-12345678")
+    wb = to_workbook(pd.concat([codings, extra], ignore_index=True), corpus, families=["basisset"], waves=["T0"],
+                     include_personal=include_personal)
+    texts = [c.value for row in wb["codings"].iter_rows() for c in row]
+    assert ("Jan Jansen, 06-12345678" in texts) == include_personal
+
+
+def test_export_csv_tables(sample, tmp_path):
+    codings, corpus = sample
+    paths = write_csv_tables(tmp_path / "csv", codings, corpus, families=["basisset", "uitgangspunten"])
+    assert [p.name for p in paths] == ["basisset-T0.csv", "basisset-T1.csv", "uitgangspunten-T0.csv",
+                                       "uitgangspunten-T1.csv"]
+    # the same tables as the golden files of the matrices
+    for p in paths:
+        assert p.read_text("utf-8-sig") == (GOLDEN / p.name).read_text("utf-8")
+
+
+# -- writers -------------------------------------------------------------------------------------
+
+
+def test_export_writers_write_files(sample, tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    codings, corpus = sample
+    docx_path = write_docx(tmp_path / "report.docx", codings, corpus, families=["basisset"], charts=False)
+    xlsx_path = write_xlsx(tmp_path / "tables.xlsx", codings, corpus, families=["basisset"])
+    assert table_cells(Document(docx_path).tables[0])[-1][0] == TOTAL
+    assert load_workbook(xlsx_path).sheetnames == ["basisset T0", "basisset T1", "codings"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.docx", "tables.xlsx"]
+
+
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
+def test_export_writers_are_atomic(sample, tmp_path, monkeypatch, kind):
+    import docx.document
+    import openpyxl
+
+    codings, corpus = sample
+    target = tmp_path / f"out.{kind}"
+    target.write_bytes(b"old")
+
+    def fail(self, path):
+        Path(path).write_bytes(b"half")
+        raise OSError("disk full")
+
+    if kind == "docx":
+        monkeypatch.setattr(docx.document.Document, "save", fail)
+        with pytest.raises(OSError, match="disk full"):
+            write_docx(target, codings, corpus, families=["uitgangspunten"], charts=False)
+    else:
+        monkeypatch.setattr(openpyxl.Workbook, "save", fail)
+        with pytest.raises(OSError, match="disk full"):
+            write_xlsx(target, codings, corpus, families=["uitgangspunten"])
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

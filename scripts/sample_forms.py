@@ -14,13 +14,13 @@ Layouts:
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 from docx import Document
 from docx.shared import Pt
+
+from quickscan._io import atomic_write
 
 LAYOUTS = (1, 2, 3, 4, 5)
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
@@ -131,16 +131,12 @@ def save_deterministic(doc, path) -> Path:
 
     props.created = props.modified = dt.datetime(2020, 1, 1)
     props.revision = 1
-    tmp = tempfile.NamedTemporaryFile(delete=False, dir=path.parent, suffix=".tmp")
-    tmp.close()
-    try:
-        doc.save(tmp.name)
-        _normalize_zip(tmp.name)
-        os.replace(tmp.name, path)
-    finally:
-        if os.path.exists(tmp.name):
-            os.unlink(tmp.name)
-    return path
+
+    def write(tmp: str) -> None:
+        doc.save(tmp)
+        _normalize_zip(tmp)
+
+    return atomic_write(path, write)
 
 
 def _normalize_zip(name: str) -> None:

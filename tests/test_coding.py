@@ -95,6 +95,12 @@ def test_coding_import_quickscan_does_not_import_spacy():
     assert out.stdout.strip() == "[]"
 
 
+def negations(cb, text, code_id, **kw):
+    """The negated flags of the codings of ``code_id`` in ``text``."""
+    codings, _ = code(cb, text, **kw)
+    return codings.loc[codings["code"] == code_id, "negated"].tolist()
+
+
 # -- matching -------------------------------------------------------------------------------
 
 
@@ -179,9 +185,7 @@ def test_coding_line_breaks_end_sentences(cb):
     ],
 )
 def test_coding_negation(cb, text, code_id, negated):
-    codings, _ = code(cb, text)
-    row = codings[codings["code"] == code_id]
-    assert row["negated"].tolist() == [negated]
+    assert negations(cb, text, code_id) == [negated]
 
 
 @slow
@@ -208,9 +212,7 @@ def test_coding_negation(cb, text, code_id, negated):
     ],
 )
 def test_coding_negation_verdicts(cb, text, code_id, negated):
-    codings, _ = code(cb, text, question=12)
-    row = codings[codings["code"] == code_id]
-    assert row["negated"].tolist() == [negated]
+    assert negations(cb, text, code_id, question=12) == [negated]
 
 
 @slow
@@ -234,9 +236,7 @@ def test_coding_negation_verdicts(cb, text, code_id, negated):
     ],
 )
 def test_coding_negation_colon_verdict(cb, text, code_id, negated):
-    codings, _ = code(cb, text)
-    row = codings[codings["code"] == code_id]
-    assert row["negated"].tolist() == [negated]
+    assert negations(cb, text, code_id) == [negated]
 
 
 @slow
@@ -253,9 +253,7 @@ def test_coding_negation_colon_verdict(cb, text, code_id, negated):
     ],
 )
 def test_coding_negation_brackets(cb, text, code_id, negated):
-    codings, _ = code(cb, text)
-    row = codings[codings["code"] == code_id]
-    assert row["negated"].tolist() == [negated]
+    assert negations(cb, text, code_id) == [negated]
 
 
 @slow
@@ -271,9 +269,7 @@ def test_coding_negation_brackets(cb, text, code_id, negated):
     ],
 )
 def test_coding_negation_first_mention_in_sentence_decides(cb, text, code_id, negated):
-    codings, _ = code(cb, text)
-    row = codings[codings["code"] == code_id]
-    assert row["negated"].tolist() == [negated]
+    assert negations(cb, text, code_id) == [negated]
 
 
 @slow

@@ -66,12 +66,12 @@ def read_files(
     problems: list[dict] = []
     for path in _progress(paths, progress):
         reader = _READERS.get(path.suffix.lower())
-        file_wave = wave or wave_from_name(path.relative_to(root) if root and path.is_relative_to(root) else path)
         try:
             if reader is None:
                 raise_legacy(path)
             elif reader is read_docx:  # forms: rows only, one DataFrame for all of them below
-                rows, form_problems = read_form(path, wave=file_wave, template=template)
+                named = path.relative_to(root) if root and path.is_relative_to(root) else path
+                rows, form_problems = read_form(path, wave=wave or wave_from_name(named), template=template)
                 form_rows += rows
                 problems += form_problems
             else:  # a workbook: the wave of each sheet comes from its name before the file's

@@ -19,7 +19,7 @@ segment_id  stable id of the coding: see :func:`segment_id`
 How it works (see also ``docs/codebook-format.md``):
 
 * **Pipeline.** ``spacy.blank("nl")`` with a sentencizer (also breaking at line breaks)
-  and the lookup lemmatizer of spacy-lookups-data, built once per process on first use.
+  and the Dutch lookup table of spacy-lookups-data for lemmas, built once per process on first use.
   Each distinct answer text is tokenised once and cached, so re-coding after a codebook
   edit only re-runs the matching.
 * **Matching.** Every pattern token is expanded into the lower-case word forms it accepts
@@ -162,11 +162,12 @@ _BULLET = re.compile(r"^[\s\-–—•*·]+")
 
 
 def pipeline() -> Language:
-    """The spaCy pipeline, built once per process: ``spacy.blank("nl")``, a sentencizer that
-    also ends a sentence at a line break, and the lookup lemmatizer (spacy-lookups-data).
+    """The spaCy pipeline, built once per process: ``spacy.blank("nl")`` and a sentencizer
+    that also ends a sentence at a line break. Lemmas come from the lookup table of
+    spacy-lookups-data (see :func:`tokenize`), loaded with it.
 
-    >>> [t.lemma_ for t in pipeline()("Woningen")]
-    ['woning']
+    >>> [s.text for s in pipeline()("Een zin. Nog een").sents]
+    ['Een zin.', 'Nog een']
     """
     if _STATE["nlp"] is None:
         import numpy as np
@@ -178,12 +179,10 @@ def pipeline() -> Language:
         # a line break ends a sentence: the tokenizer makes it a whitespace token
         breaks = [a + "\n" * n + b for n in (1, 2, 3) for a in ("", " ") for b in ("", " ", "  ")]
         nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, *breaks]})
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        nlp.initialize()
         h = nlp.vocab.strings.add
         _STATE.update(
             nlp=nlp,
-            lemmas=nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup"),
+            lemmas=_lemma_table(),
             cues={h(w): scope for w, scope in {**_VERDICT_CUES, **NEGATION_CUES}.items()},
             predicates={h(w) for w in _VERDICT_PREDICATES},
             answers={h(w) for w, scope in _VERDICT_CUES.items() if scope == "answer"},
@@ -312,12 +311,31 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
     return _parse([text])[0].sentence_spans() if text.strip() else []
 
 
+def _lemma_table() -> dict[str, str]:
+    """The Dutch lookup table of spacy-lookups-data (lower-case form -> lemma) as a plain dict.
+
+    This is what spaCy's Dutch lookup lemmatizer does (``text.lower()`` looked up, else kept),
+    without building spaCy's hashed ``Table`` of 213,000 entries: loading the dict directly
+    takes a fifth of the time, and the coder looks lemmas up once per word form anyway.
+    """
+    import gzip
+
+    import srsly
+    import spacy_lookups_data
+
+    with gzip.open(spacy_lookups_data.get_file("nl_lemma_lookup.json.gz")) as f:
+        return srsly.json_loads(f.read())
+
+
 def _lemmatize(parsed: Iterable[_Parsed]) -> None:
-    """Run the lemmatizer on cached docs that were parsed without it."""
-    lemmatizer = pipeline().get_pipe("lemmatizer")
+    """Set the lemmas of cached docs (parsed without them) from the lookup table."""
+    pipeline()
+    lemmas = _STATE["lemmas"]
     for p in parsed:
         if not p.lemmatized:
-            lemmatizer(p.doc)
+            for token in p.doc:
+                lower = token.lower_
+                token.lemma_ = lemmas.get(lower, lower)
             p.lemmatized = True
 
 
@@ -326,7 +344,7 @@ def _parse(texts: Iterable[str]) -> list[_Parsed]:
     missing = [t for t in dict.fromkeys(texts) if t not in _DOCS]
     if missing:
         # the coder looks lemmas up once per word form (see _Registry), not per token
-        for text, doc in zip(missing, pipeline().pipe(missing, batch_size=256, disable=["lemmatizer"])):
+        for text, doc in zip(missing, pipeline().pipe(missing, batch_size=256)):
             _DOCS[text] = _Parsed(doc, text)
         while len(_DOCS) > _CACHE_SIZE:
             _DOCS.popitem(last=False)

@@ -16,7 +16,7 @@ def test_cli_demo_writes_the_report_and_keeps_review_decisions(tmp_path, capsys,
     import openpyxl
 
     monkeypatch.chdir(ROOT)
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--svg"]) == 0
     out = capsys.readouterr().out
     assert "T0: 15 pilots" in out and "T1: 16 pilots" in out
     for name in ("report.docx", "report-T0.docx", "tables.xlsx", "codings.csv", "review.xlsx",
@@ -30,9 +30,14 @@ def test_cli_demo_writes_the_report_and_keeps_review_decisions(tmp_path, capsys,
     sheet.cell(row=2, column=header.index("coder") + 1, value="Onderzoeker A")
     book.save(tmp_path / "review.xlsx")
     before = (tmp_path / "review.xlsx").read_bytes()
+    segment = sheet.cell(row=2, column=1).value
     assert main(["demo", "--out", str(tmp_path)]) == 0
-    assert "Review decisions applied" in capsys.readouterr().out
+    assert "1 review decision(s) applied from review.xlsx" in capsys.readouterr().out
     assert (tmp_path / "review.xlsx").read_bytes() == before
+    # the tables show the decision: the review sheet inside tables.xlsx has it
+    review = openpyxl.load_workbook(tmp_path / "tables.xlsx")["review"]
+    decided = {r[0]: r[header.index("decision")] for r in review.iter_rows(min_row=2, values_only=True)}
+    assert decided[segment] == "reject"
 
 
 def test_cli_ingest_writes_combined_workbook(tmp_path, capsys):

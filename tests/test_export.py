@@ -2,17 +2,15 @@
 
 The text of the generated report on the sample (paragraphs and table cells, in document
 order) is kept in ``tests/golden/report-T0.txt`` and ``tests/golden/report-T0-T1.txt``.
-After a deliberate change, refresh them with one command and review the diff::
+After a deliberate change, refresh every golden file with one command and review the diff::
 
-    QUICKSCAN_REFRESH_GOLDEN=1 /work/venv/bin/python -m pytest tests/test_export.py -k golden
+    python scripts/refresh_golden.py
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import sys
 import zipfile
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from quickscan.export import (
     write_xlsx,
 )
 from quickscan.matrices import TOTAL, code_matrix, summarize_codes
+from refresh_golden import REPORTS, document_text
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -54,20 +53,6 @@ def report(sample):
 
 def table_cells(table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
-
-
-def document_text(doc) -> str:
-    """Every paragraph and table row of the body, in document order, one per line."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    lines = []
-    for child in doc.element.body.iterchildren():
-        if child.tag == f"{W}p":
-            lines.append(Paragraph(child, doc).text)
-        elif child.tag == f"{W}tbl":
-            lines.extend(" | ".join(row) for row in table_cells(Table(child, doc)))
-    return "\n".join(lines) + "\n"
 
 
 def table_orientations(doc) -> list[str]:
@@ -210,27 +195,39 @@ def test_export_docx_chart_embedded(sample):
     assert "Figuur 1. Uitgangspunten: aantal pilots per code, T0." in captions(doc)
 
 
-def test_export_docx_charts_skipped_without_chart_module(sample, monkeypatch):
+def test_export_docx_uses_charts_rendered_before(sample, tmp_path):
+    from quickscan.charts import plot_totals, save_chart
+
     codings, corpus = sample
-    monkeypatch.setitem(sys.modules, "quickscan.charts", None)  # import fails
-    doc = to_docx(codings, corpus, families=["uitgangspunten"], charts=True)
-    assert len(doc.inline_shapes) == 0
+    png, _ = save_chart(plot_totals(codings, corpus, family="uitgangspunten", wave="T0"), tmp_path / "u")
+    doc = to_docx(codings, corpus, families=["basisset", "uitgangspunten"], charts={("uitgangspunten", "T0"): png})
+    assert len(doc.inline_shapes) == 1  # basisset has none in the mapping
+    image = doc.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
+    assert doc.part.related_parts[image].blob == png.read_bytes()
+    assert captions(doc)[-1] == "Figuur 1. Uitgangspunten: aantal pilots per code, T0."
+
+
+def test_export_style_table_for_jupyter(sample):
+    from quickscan.export import style_table
+
+    codings, corpus = sample
+    table = code_matrix(codings, corpus, family="basisset", wave="T0")
+    html = style_table(table, "Tabel 1. Basisset").to_html()
+    assert "Tabel 1. Basisset" in html and ">nan<" not in html
+    assert html.count(">X<") == (table.iloc[:-1] == "X").sum().sum()
+    assert "border-top: 1px solid black" in html
 
 
 def test_export_docx_no_personal_data(sample, report):
     assert "06-" not in document_text(report)
 
 
-@pytest.mark.parametrize("name, kw", [("report-T0.txt", {}), ("report-T0-T1.txt", {"compare": ("T0", "T1")})])
-def test_export_docx_golden_text(sample, report, name, kw):
-    """On a failure: if the change is meant, refresh (see the top of this module) and review the diff."""
+@pytest.mark.parametrize("name", REPORTS)
+def test_export_docx_golden_text(sample, report, name):
+    """On a failure: if the change is meant, run ``python scripts/refresh_golden.py`` and review the diff."""
     codings, corpus = sample
-    doc = to_docx(codings, corpus, wave="T0", charts=False, **kw) if kw else report
-    text = document_text(doc)
-    path = GOLDEN / name
-    if os.environ.get("QUICKSCAN_REFRESH_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8", newline="\n")
-    assert text == path.read_text("utf-8")
+    doc = to_docx(codings, corpus, wave="T0", charts=False, compare=REPORTS[name]) if REPORTS[name] else report
+    assert document_text(doc) == (GOLDEN / name).read_text("utf-8")
 
 
 # -- Excel and CSV -------------------------------------------------------------------------------
@@ -248,8 +245,8 @@ def test_export_workbook_sheets(sample, workbook):
     from quickscan.codebook import default_codebook
 
     names = workbook.sheetnames
-    assert names[0] == "basisset T0" and names[-1] == "codings"
-    assert len(names) == len(default_codebook().families) * 2 + 1
+    assert names[0] == "basisset T0" and names[-3:] == ["codings", "review", "lists"]
+    assert len(names) == len(default_codebook().families) * 2 + 3
     assert len(set(n.lower() for n in names)) == len(names) and all(len(n) <= 31 for n in names)
 
 
@@ -300,8 +297,24 @@ def test_export_workbook_personal_question_only_on_request(sample, include_perso
     extra = codings.iloc[[0]].assign(question=pd.array([3], dtype="Int64"), evidence="Jan Jansen, 06-12345678")
     wb = to_workbook(pd.concat([codings, extra], ignore_index=True), corpus, families=["basisset"], waves=["T0"],
                      include_personal=include_personal)
-    texts = [c.value for row in wb["codings"].iter_rows() for c in row]
-    assert ("Jan Jansen, 06-12345678" in texts) == include_personal
+    for sheet in ("codings", "review"):
+        texts = [c.value for row in wb[sheet].iter_rows() for c in row]
+        assert ("Jan Jansen, 06-12345678" in texts) == include_personal
+
+
+def test_export_workbook_review_sheet_is_the_review_sheet(sample, workbook, tmp_path):
+    """The review sheet inside the tables reads back like the review workbook itself."""
+    from quickscan.review import read_review_sheet
+
+    codings, corpus = sample
+    ws = workbook["review"]
+    assert ws.max_row - 1 >= len(codings) - (codings["question"] == 3).sum()
+    assert workbook["lists"].sheet_state == "hidden"
+    ws["K2"] = "reject"
+    path = tmp_path / "tables.xlsx"
+    workbook.save(path)
+    decisions = read_review_sheet(path)
+    assert decisions["segment_id"].tolist() == [ws["A2"].value]
 
 
 def test_export_csv_tables(sample, tmp_path):
@@ -325,7 +338,7 @@ def test_export_writers_write_files(sample, tmp_path):
     docx_path = write_docx(tmp_path / "report.docx", codings, corpus, families=["basisset"], charts=False)
     xlsx_path = write_xlsx(tmp_path / "tables.xlsx", codings, corpus, families=["basisset"])
     assert table_cells(Document(docx_path).tables[0])[-1][0] == TOTAL
-    assert load_workbook(xlsx_path).sheetnames == ["basisset T0", "basisset T1", "codings"]
+    assert load_workbook(xlsx_path).sheetnames == ["basisset T0", "basisset T1", "codings", "review", "lists"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.docx", "tables.xlsx"]
 
 

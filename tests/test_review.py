@@ -59,6 +59,11 @@ ANSWERS = {
 }
 
 
+ROW = {"pilot_id": "a", "wave": "T0", "question": 9, "code": "wonen", "family": "basisset", "start": 0, "end": 11,
+       "evidence": "Een woning.", "negated": False, "valence": None, "source": "rule", "pattern": "wonen:1",
+       "segment_id": "s1"}
+
+
 @pytest.fixture(scope="module")
 def cb() -> Codebook:
     return Codebook.from_yaml(CODEBOOK)
@@ -113,13 +118,42 @@ def test_review_sheet_layout(tmp_path, cb):
     assert formulas and all(c.data_type == "s" for c in formulas)  # text, never a formula
     assert wb["lists"].sheet_state == "hidden"
     validations = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert validations["J2"] == "=lists!$A$2:$A$4"  # decision
+    assert validations["K2"] == "=lists!$A$2:$A$4"  # decision
     assert validations["E2"].startswith("=lists!$B$2")  # code
-    col = {c.value: c.column for c in ws[1]}
-    for name in ("decision", "coder", "decided_at", "comment"):
-        assert ws.cell(2, col[name]).fill.fgColor.rgb.endswith("FFF2CC")
-    assert ws.cell(2, col["evidence"]).fill.fgColor.rgb in (None, "00000000")
+    col = {c.value: c.column_letter for c in ws[1]}
+    for name in ("decision", "coder", "decided_at", "comment"):  # empty cells take the column's fill
+        assert ws[f"{col[name]}1"].fill.fgColor.rgb.endswith("FFF2CC")
+        assert ws.column_dimensions[col[name]].fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws.column_dimensions[col["evidence"]].fill.fgColor.rgb in (None, "00000000")
+    assert ws[f"{col['evidence']}2"].fill.fgColor.rgb in (None, "00000000")
+    assert {r[col_index(ws, "probability")] for r in rows} == {None}  # rule codings have none
     assert ws.freeze_panes == "B2"
+
+
+def col_index(ws, name: str) -> int:
+    return [c.value for c in ws[1]].index(name)
+
+
+def test_review_sheet_shows_suggestions_with_probability(tmp_path):
+    from quickscan.review import to_review_workbook
+
+    suggestion = {**ROW, "source": "model", "probability": 0.73456, "segment_id": "m1"}
+    ws = to_review_workbook(pd.DataFrame([ROW, suggestion]))["review"]
+    rows = list(ws.iter_rows(min_row=2, max_row=3, values_only=True))
+    assert [(r[col_index(ws, "source")], r[col_index(ws, "probability")]) for r in rows] == [
+        ("rule", None), ("model", 0.735)]
+
+
+def test_review_suggestions_count_only_when_accepted():
+    from quickscan.coding import present
+
+    codings = pd.DataFrame([ROW, {**ROW, "source": "model", "probability": 0.9, "segment_id": "m1", "code": "werk"},
+                            {**ROW, "source": "model", "probability": 0.8, "segment_id": "m2", "code": "zorg"}])
+    assert present(codings)["code"].tolist() == ["wonen"]
+    decisions = pd.DataFrame({"segment_id": ["m1"], "decision": ["accept"], "code": ["werk"]})
+    reviewed, report = apply_review(codings, decisions)
+    assert present(reviewed)["code"].tolist() == ["wonen", "werk"]
+    assert report["status"].tolist() == ["applied"]
 
 
 @slow

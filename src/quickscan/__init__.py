@@ -56,6 +56,7 @@ _EXPORTS = {
     "write_csv_tables": "export",
     "to_docx": "export",
     "write_docx": "export",
+    "style_table": "export",
     # charts
     "plot_totals": "charts",
     "plot_matrix": "charts",

@@ -21,6 +21,7 @@ saving it (``close=False`` keeps it, e.g. to show it afterwards); otherwise clos
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -400,7 +401,13 @@ def plot_waves(
 # -- saving ----------------------------------------------------------------------------------
 
 
-def save_chart(ax_or_fig: Axes | Figure, path_stem: str | PathLike[str], *, close: bool = True) -> list[Path]:
+def save_chart(
+    ax_or_fig: Axes | Figure,
+    path_stem: str | PathLike[str],
+    *,
+    formats: Sequence[str] = ("png", "svg"),
+    close: bool = True,
+) -> list[Path]:
     """Save a chart as ``<stem>.png`` (300 dpi) and ``<stem>.svg``, each written atomically.
 
     Parameters
@@ -409,6 +416,8 @@ def save_chart(ax_or_fig: Axes | Figure, path_stem: str | PathLike[str], *, clos
         The chart (a ``plot_*`` result) or its figure; the whole figure is saved.
     path_stem : str or path
         The path without extension (``"charts/basisset-T0"``); missing folders are made.
+    formats : sequence of str
+        ``"png"`` and/or ``"svg"`` (or another format matplotlib writes), in this order.
     close : bool
         Close the figure after saving (frees its memory; a notebook then no longer shows
         it). Pass False to keep it open.
@@ -416,7 +425,7 @@ def save_chart(ax_or_fig: Axes | Figure, path_stem: str | PathLike[str], *, clos
     Returns
     -------
     list of Path
-        ``[<stem>.png, <stem>.svg]``.
+        ``[<stem>.png, <stem>.svg]``: one path per format.
 
     Notes
     -----
@@ -446,7 +455,8 @@ def save_chart(ax_or_fig: Axes | Figure, path_stem: str | PathLike[str], *, clos
     paths = []
     try:
         with plt.rc_context({"svg.hashsalt": "quickscan"}):
-            for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
+            for fmt in formats:
+                metadata = {"Date": None} if fmt == "svg" else {"Software": None} if fmt == "png" else None
                 path = stem.parent / f"{stem.name}.{fmt}"
                 atomic_write(path, lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(
                     tmp, format=fmt, dpi=DPI, metadata=metadata, facecolor="white"))

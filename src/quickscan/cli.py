@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["main"]
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the report of the bundled sample data (T0 and T1)")
     demo.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
+    demo.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 300 dpi PNG)")
     demo.set_defaults(run=_demo)
 
     report = sub.add_parser("report", help="ingest, code and write the report tables, charts and review sheet")
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--aliases", type=Path, help="YAML file: pilot name -> other ways it is written")
     report.add_argument("--families", nargs="+", help="family ids to report (default: all but the facts)")
     report.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
+    report.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 300 dpi PNG)")
     report.set_defaults(run=_report)
 
     ingest = sub.add_parser("ingest", help="read forms and workbooks into one combined workbook")
@@ -97,6 +100,16 @@ def _demo(args) -> int:
 def _report(args) -> int:
     """Ingest, code, apply the review decisions found in the output folder, write everything."""
     from .codebook import default_codebook, load_codebook
+
+    codebook = load_codebook(args.codebook) if args.codebook else default_codebook()
+    families = args.families or [f.id for f in codebook.families if f.kind != "fact"]
+    for family in families:
+        codebook.family(family)  # an unknown family is a usage error, found before any work is done
+    with _chart_pool() as pool:  # the charts are drawn in a second process, while this one codes and writes
+        return _report_with(args, codebook, families, pool)
+
+
+def _report_with(args, codebook, families: list[str], pool) -> int:
     from .coding import code_corpus, present
     from .corpus import combine
     from .review import apply_review, read_review_sheet, write_review_sheet
@@ -107,52 +120,124 @@ def _report(args) -> int:
     print(corpus.summary())
     if corpus.answers.empty:
         return 1
-    codebook = load_codebook(args.codebook) if args.codebook else default_codebook()
-    codings = code_corpus(corpus, codebook)
-    print(f"\nSelective coding with {codebook.name!r}: {len(codings)} codings ({int(codings['negated'].sum())} negated)")
-    out = args.out
+    out, review = args.out, args.out / "review.xlsx"
     out.mkdir(parents=True, exist_ok=True)
-    review = out / "review.xlsx"
-    if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
-        codings, placed = apply_review(codings, read_review_sheet(review), corpus=corpus, codebook=codebook)
-        print(f"Review decisions applied from {review}: {len(placed)}")
-    families = args.families or [f.id for f in codebook.families if f.kind != "fact"]
-    written = _write_report(out, codings, corpus, codebook, families)
-    if not review.exists():
-        written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook))
-    first = families[0] if families else None
-    if first:
-        print(_pilots_per_code(present(codings), codebook, first))
+    waves = list(corpus.waves)
+    compare = (waves[0], waves[-1]) if len(waves) > 1 else None
+    charts = _charts(families, waves, compare)
+    with _progress(total=5 + len(waves) + len(charts)) as bar:
+        bar.set_postfix_str("coding")
+        codings = code_corpus(corpus, codebook)
+        coded = f"{len(codings)} codings ({int(codings['negated'].sum())} negated)"
+        if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
+            codings, placed = apply_review(codings, read_review_sheet(review), corpus=corpus, codebook=codebook)
+            coded += f"; {len(placed)} review decision(s) applied from {review.name}"
+        bar.update()
+        common = (codings, corpus, codebook, out / "charts", ("png", "svg") if args.svg else ("png",))
+        drawn = {key: _submit(pool, _draw_chart, *chart, *common) for key, chart in charts.items()}
+        written = []
+        for name, write in _writers(out, codings, corpus, codebook, families, waves, compare, drawn):
+            bar.set_postfix_str(name)
+            result = write()
+            written += result if isinstance(result, list) else [result]
+            bar.update()
+        if not review.exists():
+            bar.set_postfix_str(review.name)
+            written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook))
+        bar.update()
+        for future in drawn.values():
+            written += future.result()
+            bar.update()
+    print(f"\nSelective coding with {codebook.name!r}: {coded}")
+    if families:
+        print(_pilots_per_code(present(codings), codebook, families[0]))
     print(f"\nWritten to {out}/ (question 3 left out):")
     for path in written:
         print(f"  {path.relative_to(out) if path.is_relative_to(out) else path}")
     return 1 if len(corpus.errors) else 0
 
 
-def _write_report(out: Path, codings, corpus, codebook, families: list[str]) -> list[Path]:
-    from .charts import plot_matrix, plot_totals, plot_waves, save_chart
-    from .export import write_csv_tables, write_docx, write_xlsx
-
-    waves = list(corpus.waves)
-    compare = (waves[0], waves[-1]) if len(waves) > 1 else None
-    written = [write_xlsx(out / "tables.xlsx", codings, corpus, codebook=codebook, families=families)]
-    for wave in waves:
-        name = "report.docx" if wave == waves[-1] else f"report-{wave}.docx"
-        written.append(write_docx(out / name, codings, corpus, codebook=codebook, families=families, wave=wave,
-                                  compare=compare if wave == waves[-1] else None))
-    written += write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
-    written.append(_write_csv(codings, out / "codings.csv"))
-    charts = out / "charts"
+def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple[str, dict, str]]:
+    """key -> (plot function, its keywords, file name) of every chart of the report."""
+    charts: dict[tuple, tuple[str, dict, str]] = {}
     for family in families:
         for wave in waves:
-            written += save_chart(plot_totals(codings, corpus, family=family, wave=wave, codebook=codebook),
-                                  charts / f"{family}-{wave}-totaal")
-            written += save_chart(plot_matrix(codings, corpus, family=family, wave=wave, codebook=codebook),
-                                  charts / f"{family}-{wave}-matrix")
+            charts[family, wave] = ("plot_totals", {"family": family, "wave": wave}, f"{family}-{wave}-totaal")
+        for wave in waves:
+            charts[family, wave, "matrix"] = ("plot_matrix", {"family": family, "wave": wave},
+                                              f"{family}-{wave}-matrix")
         if compare:
-            written += save_chart(plot_waves(codings, corpus, family=family, before=compare[0], after=compare[1],
-                                             codebook=codebook), charts / f"{family}-{compare[0]}-{compare[1]}")
-    return written
+            charts[family, *compare] = ("plot_waves", {"family": family, "before": compare[0], "after": compare[1]},
+                                        f"{family}-{compare[0]}-{compare[1]}")
+    return charts
+
+
+def _writers(out: Path, codings, corpus, codebook, families, waves, compare, drawn):
+    """(file name, function writing it) of every file of the report but the charts and review sheet.
+
+    The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once.
+    """
+    from .export import write_csv_tables, write_docx, write_xlsx
+
+    yield "tables.xlsx", lambda: write_xlsx(out / "tables.xlsx", codings, corpus, codebook=codebook,
+                                            families=families)
+    for wave in waves:
+        name = "report.docx" if wave == waves[-1] else f"report-{wave}.docx"
+        yield name, lambda wave=wave, name=name: write_docx(
+            out / name, codings, corpus, codebook=codebook, families=families, wave=wave,
+            compare=compare if wave == waves[-1] else None,
+            charts={(family, wave): drawn[family, wave].result()[0] for family in families})
+    yield "tables/", lambda: write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
+    yield "codings.csv", lambda: _write_csv(codings, out / "codings.csv")
+
+
+def _draw_chart(plot: str, kw: dict, name: str, codings, corpus, codebook, folder: Path, formats) -> list[Path]:
+    """Draw one chart and save it as ``folder/name.png`` (and .svg): runs in the chart process."""
+    from . import charts
+
+    return charts.save_chart(getattr(charts, plot)(codings, corpus, codebook=codebook, **kw), folder / name,
+                             formats=formats)
+
+
+def _warm_up() -> None:
+    """Import what the charts need, while the main process reads and codes."""
+    from . import charts
+
+    charts._mpl()
+
+
+@contextmanager
+def _chart_pool():
+    """A process for the charts on a machine with more than one core (None otherwise)."""
+    import os
+
+    if (os.cpu_count() or 1) < 2 or os.environ.get("QUICKSCAN_SERIAL"):
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_warm_up)
+        yield pool
+
+
+def _submit(pool, function, *args):
+    """``pool.submit(function, *args)``, or the finished result without a pool."""
+    from concurrent.futures import Future
+
+    if pool is not None:
+        return pool.submit(function, *args)
+    future: Future = Future()
+    future.set_result(function(*args))
+    return future
+
+
+def _progress(total: int):
+    """A progress bar of the report's steps on a terminal (none when the output is a file)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="report", unit="step", disable=not sys.stderr.isatty(), leave=False)
 
 
 def _pilots_per_code(codings, codebook, family: str) -> str:

@@ -1154,14 +1154,18 @@ def present(codings: pd.DataFrame) -> pd.DataFrame:
     """The codings that count as presence: not negated and not rejected by a researcher.
 
     After :func:`quickscan.review.apply_review` a researcher's decision wins: an accepted
-    or added coding counts even when negated, a rejected one never does.
+    or added coding counts even when negated, a rejected one never does. A learned
+    suggestion (``source == "model"``) counts only once a researcher accepted it.
 
     >>> import pandas as pd
-    >>> c = pd.DataFrame({"code": ["wonen", "schulden"], "negated": [False, True]})
+    >>> c = pd.DataFrame({"code": ["wonen", "schulden", "werk"], "negated": [False, True, False],
+    ...                   "source": ["rule", "rule", "model"]})
     >>> present(c)["code"].tolist()
     ['wonen']
     """
     keep = ~codings["negated"].astype(bool)
+    if "source" in codings:
+        keep &= codings["source"] != "model"
     if "decision" in codings:
         decision = codings["decision"]
         keep = (keep & (decision != "rejected")) | decision.isin(["accepted", "added"])

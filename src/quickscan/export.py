@@ -16,7 +16,7 @@ Answers are never exported here, and the personal question 3 never appears.
 >>> corpus = read_folder("data/sample/T0")
 >>> codings = code_corpus(corpus)
 >>> to_workbook(codings, corpus, families=["basisset"]).sheetnames
-['basisset T0', 'codings']
+['basisset T0', 'codings', 'review', 'lists']
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,12 +34,13 @@ import pandas as pd
 from ._io import atomic_write
 from .codebook import Codebook, Family, default_codebook
 from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
+from .review import LISTS as LISTS_SHEET, SHEET as REVIEW_SHEET, add_review_sheet
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document
     from openpyxl import Workbook
 
-__all__ = ["to_workbook", "write_xlsx", "write_csv_tables", "to_docx", "write_docx", "WIDE_TABLE"]
+__all__ = ["to_workbook", "write_xlsx", "write_csv_tables", "to_docx", "write_docx", "style_table", "WIDE_TABLE"]
 
 #: A table with more code columns than this goes into a landscape section of the report.
 WIDE_TABLE = 6
@@ -84,6 +85,7 @@ def to_workbook(
     families: Iterable[str | Family] | None = None,
     waves: Sequence[str] | str | None = None,
     include_personal: bool = False,
+    review: bool = True,
 ) -> Workbook:
     """The report tables as a styled workbook (the pure twin of :func:`write_xlsx`).
 
@@ -100,7 +102,11 @@ def to_workbook(
     waves : list of str, optional
         Default: every wave of the corpus.
     include_personal : bool
-        Keep codings of the personal questions (question 3) in the ``codings`` sheet.
+        Keep codings of the personal questions (question 3) in the ``codings`` and
+        ``review`` sheets.
+    review : bool
+        Add the review sheet (see :func:`quickscan.review.add_review_sheet`): the codings
+        as the researcher reviews them, with the decisions taken so far.
 
     Returns
     -------
@@ -109,8 +115,8 @@ def to_workbook(
         characters, unique), styled like a report table: bold header with wrapped text,
         panes frozen below the header and right of the pilots, ``X`` centred, ``Totaal``
         row bold, landscape and fit to the page width when printed. Then the sheet
-        ``codings``: the codings table, evidence included. Every text cell is a string
-        cell, never a formula.
+        ``codings``: the codings table, evidence included, and the sheet ``review`` (with
+        its hidden ``lists``). Every text cell is a string cell, never a formula.
 
     Examples
     --------
@@ -119,7 +125,7 @@ def to_workbook(
     >>> corpus = read_folder("data/sample/T0")
     >>> wb = to_workbook(code_corpus(corpus), corpus, families=["basisset", "uitgangspunten"])
     >>> wb.sheetnames
-    ['basisset T0', 'uitgangspunten T0', 'codings']
+    ['basisset T0', 'uitgangspunten T0', 'codings', 'review', 'lists']
     >>> ws = wb["basisset T0"]
     >>> ws["A1"].value, ws["A2"].value, ws.freeze_panes, ws.cell(ws.max_row, 1).value
     ('Pilot', '1. Gebiedsteam GGZ Houten', 'B2', 'Totaal')
@@ -129,12 +135,15 @@ def to_workbook(
     codebook = codebook or default_codebook()
     wb = Workbook()
     wb.remove(wb.active)
-    used: set[str] = set()
+    used: set[str] = {REVIEW_SHEET, LISTS_SHEET} if review else set()
     for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
         ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
         _write_table_sheet(ws, table)
-    _write_codings_sheet(wb.create_sheet(_sheet_name(CODINGS_SHEET, used)), codings,
-                         personal=set() if include_personal else _personal(corpus))
+    if not include_personal and "question" in codings.columns:
+        codings = codings[~codings["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
+    _write_codings_sheet(wb.create_sheet(_sheet_name(CODINGS_SHEET, used)), codings)
+    if review:
+        add_review_sheet(wb, codings, corpus=corpus, codebook=codebook)
     wb.properties.creator = "quickscan"
     wb.properties.title = "quickscan tabellen"
     return wb
@@ -171,16 +180,20 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _text_cell(ws, row: int, column: int, value: Any):
-    """Write a value; a text value is always a string cell, never a formula."""
+def _value(value: Any) -> Any:
+    """A value as a cell takes it: None for missing, text without illegal characters."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        value = None
-    elif isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    elif hasattr(value, "item"):  # numpy scalars
-        value = value.item()
+        return None
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value.item() if hasattr(value, "item") else value  # numpy scalars
+
+
+def _text_cell(ws, row: int, column: int, value: Any):
+    """Write a value; a text value is always a string cell, never a formula."""
+    value = _value(value)
     cell = ws.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
@@ -231,25 +244,64 @@ def _write_table_sheet(ws, table: pd.DataFrame) -> None:
     ws.print_title_cols = "A:A"
 
 
-def _write_codings_sheet(ws, codings: pd.DataFrame, *, personal: set[int]) -> None:
+def _write_codings_sheet(ws, codings: pd.DataFrame) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    if personal and "question" in codings.columns:
-        codings = codings[~codings["question"].isin(personal).fillna(False).astype(bool)]
     columns = list(codings.columns)
     for j, name in enumerate(columns, start=1):
         _text_cell(ws, 1, j, name).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(j)].width = 80 if name == "evidence" else 14
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for i, row in enumerate(codings.itertuples(index=False), start=2):
-        for j, (name, value) in enumerate(zip(columns, row), start=1):
-            cell = _text_cell(ws, i, j, value)
-            if name == "evidence":
-                cell.alignment = wrap
+    for values in codings.astype(object).itertuples(index=False):
+        ws.append([_value(v) for v in values])
+    for row in ws.iter_rows(min_row=2):  # text stays text, never a formula
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    if "evidence" in columns:
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for cell in ws[get_column_letter(columns.index("evidence") + 1)][1:]:
+            cell.alignment = wrap
     ws.freeze_panes = "A2"
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 2)}"
+
+
+# -- Jupyter -----------------------------------------------------------------------------------
+
+
+def style_table(table: pd.DataFrame, caption: str | None = None):
+    """A report table as a styled table for Jupyter (a pandas ``Styler``).
+
+    As in the report: a bold header, ``X`` and counts centred on a light shade, the
+    ``Totaal`` row bold under a rule, empty cells empty (never ``nan``).
+
+    Examples
+    --------
+    >>> from quickscan.matrices import code_matrix
+    >>> from quickscan.ingest import read_folder
+    >>> from quickscan.coding import code_corpus
+    >>> corpus = read_folder("data/sample/T0")
+    >>> styled = style_table(code_matrix(code_corpus(corpus), corpus, family="uitgangspunten"), "Tabel 1.")
+    >>> html = styled.to_html()
+    >>> "Totaal" in html and "font-weight: bold" in html and "nan" not in html
+    True
+    """
+    def shade(value: Any) -> str:
+        return "" if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)) else (
+            "background-color: #e8f1f8")
+
+    styler = table.style.format(na_rep="").map(shade).set_properties(**{"text-align": "center"})
+    styler = styler.set_table_styles([
+        {"selector": "th", "props": "font-weight: bold; text-align: center; vertical-align: bottom"},
+        {"selector": "th.row_heading", "props": "text-align: left"},
+        {"selector": "caption", "props": "caption-side: top; text-align: left; font-style: italic"},
+    ])
+    if len(table) and table.index[-1] == TOTAL:
+        total = pd.IndexSlice[[TOTAL], :]
+        styler = styler.set_properties(subset=total, **{"font-weight": "bold", "border-top": "1px solid black"})
+        styler = styler.apply_index(lambda labels: ["font-weight: bold" if v == TOTAL else "" for v in labels])
+    return styler.set_caption(caption) if caption else styler
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -304,7 +356,7 @@ def to_docx(
     families: Iterable[str | Family] | None = None,
     wave: str = "T0",
     compare: tuple[str, str] | None = None,
-    charts: bool = True,
+    charts: bool | Mapping[tuple[str, str], Any] = True,
     title: str | None = None,
 ) -> Document:
     """The Word report of one wave (the pure twin of :func:`write_docx`).
@@ -325,9 +377,11 @@ def to_docx(
         Two waves, e.g. ``("T0", "T1")``: add a comparison per family (totals then and
         now, pilots that gained or lost a code), the status changes and the pilots present
         in one wave only.
-    charts : bool
-        Add a chart of the totals under each table (skipped when matplotlib or
-        :mod:`quickscan.charts` cannot be imported).
+    charts : bool or mapping
+        Add a chart of the totals under each table: ``True`` renders it with
+        :func:`quickscan.charts.plot_totals`; a mapping ``(family id, wave) -> PNG`` (a
+        path or a binary file object) uses charts already rendered, for instance those
+        :func:`quickscan.charts.save_chart` wrote; a family missing from it gets no chart.
     title : str, optional
         The title of the report.
 
@@ -362,7 +416,6 @@ def to_docx(
     n_pilots = len(pilot_rows(corpus, wave))
     doc.add_paragraph(f"Tabellen en bevindingen van {n_pilots} pilots in {wave}, per onderdeel van het codeboek.")
 
-    plot = _chart_function() if charts else None
     for fam in fams:
         doc.add_heading(fam.label, 1)
         summary = summarize_codes(codings, corpus, family=fam, wave=wave, codebook=codebook)
@@ -374,8 +427,10 @@ def to_docx(
             continue
         table = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook)
         report.table(table, fam.caption or fam.label)
-        if plot is not None:
-            report.chart(plot, codings, corpus, fam, wave, codebook)
+        png = _totals_png(codings, corpus, fam, wave, codebook) if charts is True else (
+            charts.get((fam.id, wave)) if charts else None)
+        if png is not None:
+            report.chart(png, f"{fam.label}: aantal pilots per code, {wave}.")
         doc.add_paragraph("Per code: het aantal pilots dat de code noemt, met een markante uitspraak.")
         for row in summary.itertuples():
             _code_bullet(doc, row)
@@ -458,37 +513,28 @@ class _Report:
         _add_table(self.doc, table, width=PAGE[self.orientation][0] - 2 * MARGIN, vertical_header=wide)
         self.orient("portrait")
 
-    def chart(self, plot, codings, corpus, fam: Family, wave: str, codebook) -> None:
+    def chart(self, png, caption: str) -> None:
         from docx.shared import Cm
 
-        png = plot(codings, corpus, fam, wave, codebook)
-        self.doc.add_picture(png, width=Cm(16))
-        self.caption("Figuur", f"{fam.label}: aantal pilots per code, {wave}.")
+        if hasattr(png, "seek"):
+            png.seek(0)
+        self.doc.add_picture(png if hasattr(png, "read") else str(png), width=Cm(16))
+        self.caption("Figuur", caption)
 
 
-def _chart_function():
-    """A function rendering the totals chart of a family as PNG bytes, or None without charts."""
+def _totals_png(codings, corpus, fam: Family, wave: str, codebook) -> io.BytesIO:
+    """The totals chart of a family as PNG (rendered by the Agg canvas, whatever the backend)."""
+    import matplotlib.pyplot as plt
+
+    from .charts import plot_totals
+
+    fig = plot_totals(codings, corpus, family=fam, wave=wave, codebook=codebook).figure
     try:
-        import matplotlib  # noqa: F401
-
-        from .charts import plot_totals
-    except ImportError:
-        return None
-
-    def render(codings, corpus, fam, wave, codebook) -> io.BytesIO:
-        ax = plot_totals(codings, corpus, family=fam, wave=wave, codebook=codebook)
-        fig = ax.figure
-        try:
-            buffer = io.BytesIO()  # a PNG is always rendered by the Agg canvas, whatever the backend
-            fig.savefig(buffer, format="png", dpi=CHART_DPI, facecolor="white", metadata={"Software": None})
-        finally:
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
-        buffer.seek(0)
-        return buffer
-
-    return render
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=CHART_DPI, facecolor="white", metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return buffer
 
 
 def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool = False):

@@ -44,13 +44,14 @@ __all__ = [
     "REPORT_COLUMNS",
     "DECISIONS",
     "to_review_workbook",
+    "add_review_sheet",
     "write_review_sheet",
     "read_review_sheet",
     "apply_review",
 ]
 
 REVIEW_COLUMNS = [
-    "segment_id", "pilot", "wave", "question", "code", "label", "evidence", "negated", "source",
+    "segment_id", "pilot", "wave", "question", "code", "label", "evidence", "negated", "source", "probability",
     "decision", "coder", "decided_at", "comment",
 ]
 RESEARCHER_COLUMNS = ("decision", "coder", "decided_at", "comment")
@@ -71,7 +72,7 @@ LISTS = "lists"
 EXTRA_ROWS = 200  # empty rows with drop-down lists, for codings the researcher adds
 _FILL = "FFF2CC"  # researcher columns: light yellow
 _WIDTHS = {"segment_id": 14, "pilot": 28, "wave": 6, "question": 8, "code": 24, "label": 28, "evidence": 80,
-           "negated": 8, "source": 10, "decision": 10, "coder": 14, "decided_at": 18, "comment": 40}
+           "negated": 8, "source": 10, "probability": 10, "decision": 10, "coder": 14, "decided_at": 18, "comment": 40}
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -82,35 +83,63 @@ def to_review_workbook(codings: pd.DataFrame, *, corpus=None, codebook=None):
 
     Sheet ``review``: one row per coding, then empty rows for additions. Sheet ``lists``
     (hidden): the decisions, the codes (id, label, family) and the pilots (name, id) behind
-    the drop-down lists.
+    the drop-down lists. See :func:`add_review_sheet`.
     """
     from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    add_review_sheet(wb, codings, corpus=corpus, codebook=codebook)
+    wb.properties.creator = "quickscan"
+    wb.properties.title = "quickscan review"
+    return wb
+
+
+def add_review_sheet(wb, codings: pd.DataFrame, *, corpus=None, codebook=None):
+    """Add the sheets ``review`` and (hidden) ``lists`` to a workbook; returns the review sheet.
+
+    One row per coding: segment id, pilot, wave, question, code, label, evidence, negated,
+    source (``rule``, ``model`` for a learned suggestion, ``researcher``), probability (of a
+    suggestion), then the researcher columns (decision, coder, decided_at, comment), light
+    yellow, with drop-down lists for decision, code and pilot, also on empty rows for
+    codings the researcher adds. A reviewed data set shows the decisions taken. Text is
+    always a text cell, never a formula.
+
+    >>> from openpyxl import Workbook
+    >>> from quickscan.coding import CODING_COLUMNS
+    >>> wb = Workbook()
+    >>> ws = add_review_sheet(wb, pd.DataFrame(columns=CODING_COLUMNS))
+    >>> [c.value for c in ws[1]][:4], wb["lists"].sheet_state
+    (['segment_id', 'pilot', 'wave', 'question'], 'hidden')
+    """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     codebook = codebook or _default_codebook()
     labels, families = _code_tables(codings, codebook)
     names = _pilot_names(codings, corpus)
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
+    ws = wb.create_sheet(SHEET)
     ws.append(REVIEW_COLUMNS)
-    for row in codings.itertuples(index=False):
-        values = {
-            "segment_id": row.segment_id, "pilot": names.get(row.pilot_id, row.pilot_id), "wave": row.wave,
-            "question": None if pd.isna(row.question) else int(row.question), "code": row.code,
-            "label": labels.get(row.code, ""), "evidence": row.evidence, "negated": bool(row.negated),
-            "source": row.source,
-        }
-        if "decision" in codings.columns:  # a reviewed data set: show the decisions taken
-            values["decision"] = {v: k for k, v in _RESULT.items()}.get(row.decision)
-        ws.append([_cell_value(values.get(c)) for c in REVIEW_COLUMNS])
+    decided = {v: k for k, v in _RESULT.items()}
+    n = len(codings)
+    column = {
+        "segment_id": codings["segment_id"].tolist(),
+        "pilot": [names.get(p, p) for p in codings["pilot_id"]],
+        "wave": codings["wave"].tolist(),
+        "question": [None if pd.isna(q) else int(q) for q in codings["question"]],
+        "code": codings["code"].tolist(),
+        "label": [labels.get(c, "") for c in codings["code"]],
+        "evidence": codings["evidence"].tolist(),
+        "negated": [bool(v) for v in codings["negated"]],
+        "source": codings["source"].tolist(),
+        "probability": _probabilities(codings),
+        "decision": [decided.get(d) for d in codings["decision"]] if "decision" in codings else [None] * n,
+    }
+    rows = zip(*(column.get(c, [None] * n) for c in REVIEW_COLUMNS))
+    for values in rows:
+        ws.append([_cell_value(v) for v in values])
+    _texts_as_text(ws)
     last = ws.max_row + EXTRA_ROWS
-    for column in ws.iter_cols(min_row=2, max_row=ws.max_row):  # never a formula: text stays text
-        for cell in column:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
 
     lists = wb.create_sheet(LISTS)
     lists.sheet_state = "hidden"
@@ -126,21 +155,18 @@ def to_review_workbook(codings: pd.DataFrame, *, corpus=None, codebook=None):
             pilots[i][1] if i < len(pilots) else None,
             pilots[i][0] if i < len(pilots) else None,
         ])
-    for column in lists.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    _texts_as_text(lists)
 
     col = {name: _letter(i) for i, name in enumerate(REVIEW_COLUMNS)}
-    for name, source, n, message in (
+    for name, source, count, message in (
         ("decision", "A", len(DECISIONS), "Kies accept, reject of add."),
         ("code", "B", len(codes), "Kies een code uit het codeboek."),
         ("pilot", "E", len(pilots), "Kies een pilot."),
     ):
-        if not n:
+        if not count:
             continue
         dv = DataValidation(
-            type="list", formula1=f"={LISTS}!${source}$2:${source}${n + 1}", allow_blank=True,
+            type="list", formula1=f"={LISTS}!${source}$2:${source}${count + 1}", allow_blank=True,
             showErrorMessage=True, errorTitle="Onbekende waarde", error=message,
         )
         ws.add_data_validation(dv)
@@ -149,20 +175,36 @@ def to_review_workbook(codings: pd.DataFrame, *, corpus=None, codebook=None):
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor=_FILL)
     for i, name in enumerate(REVIEW_COLUMNS, start=1):
-        header = ws.cell(row=1, column=i)
-        header.font = bold
-        ws.column_dimensions[_letter(i - 1)].width = _WIDTHS.get(name, 12)
+        ws.cell(row=1, column=i).font = bold
+        dimension = ws.column_dimensions[_letter(i - 1)]
+        dimension.width = _WIDTHS.get(name, 12)
         if name in RESEARCHER_COLUMNS:
-            for r in range(1, last + 1):
-                ws.cell(row=r, column=i).fill = fill
+            # empty cells take the column's style; only the cells written need their own
+            dimension.fill = fill
+            for cell in ws[col[name]]:
+                if cell.value is not None or cell.row == 1:
+                    cell.fill = fill
     wrap = Alignment(wrap_text=True, vertical="top")
     for cell in ws[col["evidence"]][1:]:
         cell.alignment = wrap
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{_letter(len(REVIEW_COLUMNS) - 1)}{max(ws.max_row, 2)}"
-    wb.properties.creator = "quickscan"
-    wb.properties.title = "quickscan review"
-    return wb
+    return ws
+
+
+def _probabilities(codings: pd.DataFrame) -> list[float | None]:
+    """The probability of a learned suggestion, rounded for reading; None for other codings."""
+    if "probability" not in codings:
+        return [None] * len(codings)
+    return [None if pd.isna(p) else round(float(p), 3) for p in codings["probability"]]
+
+
+def _texts_as_text(ws) -> None:
+    """Mark every text cell as a string cell: text that looks like a formula stays text."""
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def write_review_sheet(codings: pd.DataFrame, path: str | PathLike[str], *, corpus=None, codebook=None) -> Path:

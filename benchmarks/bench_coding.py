@@ -84,10 +84,23 @@ def texts_of(corpus) -> list[str]:
     return a.loc[keep, "answer"].tolist()
 
 
-def measure(n: int, pool: list[dict], cb, repeat: int) -> dict:
-    from quickscan.coding import clear_cache, code_corpus, pipeline
+def reference_pipeline():
+    """The bare spaCy pipeline the coder is measured against: the coder's own tokenizer and
+    sentencizer, plus spaCy's Dutch lookup lemmatizer (the coder uses the same table)."""
+    import copy
 
-    nlp = pipeline()
+    from quickscan.coding import pipeline
+
+    nlp = copy.deepcopy(pipeline())
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def measure(n: int, pool: list[dict], cb, repeat: int) -> dict:
+    from quickscan.coding import clear_cache, code_corpus
+
+    nlp = reference_pipeline()
     corpus = make_corpus(n, pool)
     texts = texts_of(corpus)
     bare, tokenise, cold, coding = [], [], [], []

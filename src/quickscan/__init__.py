@@ -43,6 +43,12 @@ _EXPORTS = {
     "write_review_sheet": "review",
     "read_review_sheet": "review",
     "apply_review": "review",
+    # open coding and learned suggestions
+    "suggest_themes": "themes",
+    "theme_stability": "themes",
+    "promote_themes": "themes",
+    "CodeSuggester": "suggest",
+    "codings_from_quotes": "suggest",
     # analysis
     "code_matrix": "matrices",
     "framework_matrix": "matrices",

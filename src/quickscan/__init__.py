@@ -63,6 +63,12 @@ _EXPORTS = {
     "to_docx": "export",
     "write_docx": "export",
     "style_table": "export",
+    # exchange with other QDA tools (REFI-QDA)
+    "write_qdc": "refi",
+    "read_qdc": "refi",
+    "write_qdpx": "refi",
+    "read_qdpx": "refi",
+    "RefiProject": "refi",
     # charts
     "plot_totals": "charts",
     "plot_matrix": "charts",
@@ -72,6 +78,7 @@ _EXPORTS = {
     "QuickscanError": "errors",
     "InputError": "errors",
     "NotAQuickscanForm": "errors",
+    "RefiError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -24,6 +24,7 @@ __all__ = [
     "TemplateError",
     "CodebookError",
     "ReviewError",
+    "RefiError",
 ]
 
 
@@ -127,3 +128,11 @@ class ReviewError(QuickscanError):
 
     code = "E401"
     default_message = "malformed review sheet"
+
+
+class RefiError(InputError):
+    """A REFI-QDA file (``.qdc``, ``.qdpx``) that cannot be read: names the file, the member
+    and the element (with its line where known)."""
+
+    code = "E501"
+    default_message = "malformed REFI-QDA file"

@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the report of the bundled sample data (T0 and T1)")
     demo.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
     demo.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 300 dpi PNG)")
+    demo.add_argument("--refi", action="store_true",
+                      help="also write project.qdpx and codebook.qdc for ATLAS.ti, MAXQDA, NVivo, QualCoder")
     demo.set_defaults(run=_demo)
 
     report = sub.add_parser("report", help="ingest, code and write the report tables, charts and review sheet")
@@ -49,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--families", nargs="+", help="family ids to report (default: all but the facts)")
     report.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
     report.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 300 dpi PNG)")
+    report.add_argument("--refi", action="store_true",
+                      help="also write project.qdpx and codebook.qdc for ATLAS.ti, MAXQDA, NVivo, QualCoder")
     report.set_defaults(run=_report)
 
     ingest = sub.add_parser("ingest", help="read forms and workbooks into one combined workbook")
@@ -125,7 +129,7 @@ def _report_with(args, codebook, families: list[str], pool) -> int:
     waves = list(corpus.waves)
     compare = (waves[0], waves[-1]) if len(waves) > 1 else None
     charts = _charts(families, waves, compare)
-    with _progress(total=5 + len(waves) + len(charts)) as bar:
+    with _progress(total=5 + 2 * args.refi + len(waves) + len(charts)) as bar:
         bar.set_postfix_str("coding")
         codings = code_corpus(corpus, codebook)
         coded = f"{len(codings)} codings ({int(codings['negated'].sum())} negated)"
@@ -136,7 +140,7 @@ def _report_with(args, codebook, families: list[str], pool) -> int:
         common = (codings, corpus, codebook, out / "charts", ("png", "svg") if args.svg else ("png",))
         drawn = {key: _submit(pool, _draw_chart, *chart, *common) for key, chart in charts.items()}
         written = []
-        for name, write in _writers(out, codings, corpus, codebook, families, waves, compare, drawn):
+        for name, write in _writers(out, codings, corpus, codebook, families, waves, compare, drawn, args.refi):
             bar.set_postfix_str(name)
             result = write()
             written += result if isinstance(result, list) else [result]
@@ -172,7 +176,7 @@ def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple
     return charts
 
 
-def _writers(out: Path, codings, corpus, codebook, families, waves, compare, drawn):
+def _writers(out: Path, codings, corpus, codebook, families, waves, compare, drawn, refi: bool = False):
     """(file name, function writing it) of every file of the report but the charts and review sheet.
 
     The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once.
@@ -189,6 +193,11 @@ def _writers(out: Path, codings, corpus, codebook, families, waves, compare, dra
             charts={(family, wave): drawn[family, wave].result()[0] for family in families})
     yield "tables/", lambda: write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
     yield "codings.csv", lambda: _write_csv(codings, out / "codings.csv")
+    if refi:
+        from .refi import write_qdc, write_qdpx
+
+        yield "project.qdpx", lambda: write_qdpx(corpus, codings, out / "project.qdpx", codebook=codebook)
+        yield "codebook.qdc", lambda: write_qdc(codebook, out / "codebook.qdc")
 
 
 def _draw_chart(plot: str, kw: dict, name: str, codings, corpus, codebook, folder: Path, formats) -> list[Path]:

@@ -63,6 +63,15 @@ _EXPORTS = {
     "to_docx": "export",
     "write_docx": "export",
     "style_table": "export",
+    # inter-coder agreement and privacy
+    "agreement": "intercoder",
+    "disagreements": "intercoder",
+    "stack_coders": "intercoder",
+    "percent_agreement": "intercoder",
+    "cohen_kappa": "intercoder",
+    "krippendorff_alpha": "intercoder",
+    "pseudonymize": "privacy",
+    "find_personal_data": "privacy",
     # exchange with other QDA tools (REFI-QDA)
     "write_qdc": "refi",
     "read_qdc": "refi",

@@ -1,0 +1,429 @@
+"""Pseudonymisation: personal data in the answers replaced by stable placeholders.
+
+:func:`pseudonymize` returns a copy of a corpus in which
+
+* the contact persons of the personal questions (question 3: "Naam, telefoonnummer,
+  emailadres pilotleider") become ``[pilotleider P07]`` - P and the pilot's number in
+  report order (``corpus.pilots.nr``, the same in every wave), zero padded. The same person
+  gets the same placeholder in every answer and every wave; a second person of the same
+  pilot (a new pilot leader at T1) gets ``[pilotleider P07b]``. Replaced are the full name
+  everywhere, the surname with its particles ("de Wit", "van Leeuwen") everywhere, and, in
+  the answers of the person's own pilot only, the surname alone and the first name alone
+  when they are written with a capital and are not ordinary words (not shorter than 4
+  resp. 3 letters, not a common Dutch word, not a word the corpus also uses in lower case,
+  not part of a pilot or municipality name);
+* e-mail addresses anywhere become ``[e-mail]``;
+* Dutch phone numbers anywhere (06-12345678, 06 1234 5678, 0612345678, 030-1234567,
+  (030) 123 4567, +31 6 12345678, +31 (0)30 123 4567, 0031 ...) become ``[telefoon]``:
+  exactly ten digits starting with 0, or +31/0031 and nine digits, so years, amounts
+  (€ 1.250.000), dates (01-10-2019) and counts are left alone;
+* Dutch postcodes (1234 AB, 1234AB) anywhere become ``[postcode]``.
+
+The table ``corpus.pilots`` is derived from the answers, so its ``contact`` column holds
+placeholders too. The key (placeholder -> original, with the place of each replacement) is
+never stored in the corpus; it is written to a separate CSV file only when you pass
+``key_path``, and :func:`restore` puts the originals back.
+
+>>> from quickscan.corpus import Corpus, make_answers
+>>> c = Corpus.from_answers(make_answers("Buurtcirkel Zeist", "T0", {
+...     3: "Sanne de Wit, 06-12349902, s.dewit@example.org",
+...     17: "Sanne belt op 030 123 4567; De Wit mailt. In 2019-2021 kwamen 120 cliënten (€ 1.250.000)."}))
+>>> safe = pseudonymize(c)
+>>> safe.answer("buurtcirkel-zeist", 3)
+'[pilotleider P01], [telefoon], [e-mail]'
+>>> safe.answer("buurtcirkel-zeist", 17)
+'[pilotleider P01] belt op [telefoon]; [pilotleider P01] mailt. In 2019-2021 kwamen 120 cliënten (€ 1.250.000).'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from os import PathLike
+from typing import Any
+
+import pandas as pd
+
+from ._io import atomic_write
+
+__all__ = [
+    "EMAIL",
+    "PHONE",
+    "POSTCODE",
+    "KEY_COLUMNS",
+    "FOUND_COLUMNS",
+    "pseudonymize",
+    "find_personal_data",
+    "restore",
+    "read_key",
+]
+
+EMAIL = "[e-mail]"
+PHONE = "[telefoon]"
+POSTCODE = "[postcode]"
+PERSON = "[pilotleider P{nr}{suffix}]"
+KEY_COLUMNS = ["row", "pilot_id", "wave", "question", "start", "end", "kind", "placeholder", "original"]
+FOUND_COLUMNS = ["pilot_id", "wave", "question", "row", "start", "end", "kind", "text", "placeholder"]
+
+_SPACE = r"[ \u00a0]"
+_SEP = rf"(?:\)?{_SPACE}?[-–.]{_SPACE}?|\)?{_SPACE}|\))?"  # between two digits of a phone number
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+_PHONE_RE = re.compile(
+    r"(?<![\w+(])"
+    r"(?:"
+    rf"(?:\+|00){_SPACE}?31{_SPACE}?(?:[-–]{_SPACE}?)?(?:\(0\){_SPACE}?)?[1-9](?:{_SEP}\d){{8}}"  # +31 and 9 digits
+    rf"|\(?0\d(?:{_SEP}\d){{8}}"  # 0 and 9 digits
+    r")"
+    r"(?!\w)"
+)
+_POSTCODE_RE = re.compile(r"(?<![\w-])[1-9]\d{3}" + _SPACE + r"?(?!SA|SD|SS)[A-Z]{2}(?![\w-])")
+_YEAR_WORDS = {"EN", "IN", "OF", "OP", "TE", "DE", "OM", "ER", "AL", "NU", "ZO", "JA", "IS", "EU", "NL"}
+_PLACEHOLDER_RE = re.compile(r"\[(?:pilotleider P\d+[a-z]?|e-mail|telefoon|postcode)\]")
+
+_PARTICLES = {
+    "van", "de", "der", "den", "het", "'t", "te", "ten", "ter", "in", "op", "aan", "el", "al", "la", "le",
+    "du", "da", "dos", "di", "von", "zu", "bin", "ben", "mc",
+}
+_TITLES = re.compile(r"^(?:(?:dhr|mevr|mw|mr|dr|drs|ir|ing|prof)\.?\s+|(?:de heer|mevrouw|meneer)\s+)+", re.I)
+_LABELS = re.compile(
+    r"^(?:naam|name|pilotleider|projectleider|contactpersoon|contact|coördinator|coordinator|"
+    r"tel(?:efoon)?(?:nummer)?|mobiel|e-?mail(?:adres)?|mail)\s*[:.\-]\s*",
+    re.I,
+)
+_NAME_TOKEN = re.compile(r"^[A-ZÀ-Ý][\w'’.-]*$")
+# Surnames and first names that are also ordinary Dutch words: never replaced on their own.
+_COMMON = {
+    "bakker", "berg", "boer", "boom", "bos", "brouwer", "dekker", "groot", "hoek", "jong", "klein", "kok",
+    "koster", "meijer", "mulder", "post", "prins", "schouten", "smit", "smits", "visser", "vos", "wit",
+    "zwart", "bruin", "koning", "keizer", "molenaar", "bos", "veen", "dijk", "wijk", "vries", "noord",
+    "zuid", "oost", "west", "roos", "lief", "mooi", "goed", "zon", "maan", "jan", "eva", "kim", "wil",
+}
+_BREAK = re.compile(r"\s*(?:[,;|/\n]|\s-\s|\s–\s)\s*")
+_AND = re.compile(r"\s+(?:en|&|and)\s+", re.I)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+# -- finding -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Person:
+    name: str  # as written in the personal question
+    placeholder: str
+    pilot_id: str
+    full: re.Pattern[str]  # everywhere: full name, surname with particles
+    alone: re.Pattern[str] | None  # in the person's own pilot: surname or first name alone
+
+
+def _spans(text: str, people: Iterable[_Person] = (), pilot_id: str | None = None) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, placeholder) of every piece of personal data, without overlaps."""
+    found = [(m.start(), m.end(), "email", EMAIL) for m in _EMAIL_RE.finditer(text)]
+    found += [(*_balanced(text, m.start(), m.end()), "phone", PHONE) for m in _PHONE_RE.finditer(text)]
+    found += [(m.start(), m.end(), "postcode", POSTCODE) for m in _POSTCODE_RE.finditer(text) if not _year_and_word(m[0])]
+    for person in people:
+        found += [(m.start(), m.end(), "name", person.placeholder) for m in person.full.finditer(text)]
+        if person.alone is not None and person.pilot_id == pilot_id:
+            found += [(m.start(), m.end(), "name", person.placeholder) for m in person.alone.finditer(text)]
+    protected = [(m.start(), m.end()) for m in _PLACEHOLDER_RE.finditer(text)]
+    chosen: list[tuple[int, int, str, str]] = []
+    end = -1
+    for span in sorted(found, key=lambda s: (s[0], -s[1])):
+        if span[0] >= end and not any(a < span[1] and span[0] < b for a, b in protected):
+            chosen.append(span)
+            end = span[1]
+    return chosen
+
+
+def _year_and_word(match: str) -> bool:
+    """'2020 EN', '1990 IN': a year and a capitalised word, not a postcode."""
+    return match[:2] in ("19", "20") and match[-2:] in _YEAR_WORDS and not match[4:5].isalpha()
+
+
+def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """A phone match without an opening bracket it does not close."""
+    if text[start] == "(" and ")" not in text[start:end]:
+        start += 1
+    while end > start and text[end - 1] == ")" and text[start:end].count("(") < text[start:end].count(")"):
+        end -= 1
+    return start, end
+
+
+def _name_of(answer: str) -> list[str]:
+    """The person names in the answer to a personal question (the first part that holds names)."""
+    text = _EMAIL_RE.sub(" , ", answer)
+    text = _PHONE_RE.sub(" , ", text)
+    for chunk in _BREAK.split(text):
+        chunk = re.sub(r"\([^)]*\)", " ", chunk).strip(" .:-\t")
+        chunk = _LABELS.sub("", chunk).strip()
+        if not chunk:
+            continue
+        if _PLACEHOLDER_RE.search(chunk):
+            return []
+        names = [_TITLES.sub("", part).strip() for part in _AND.split(chunk)]
+        names = [n for n in names if _is_name(n)]
+        if names:
+            return names
+    return []
+
+
+def _is_name(text: str) -> bool:
+    tokens = text.split()
+    if not 2 <= len(tokens) <= 6 or not _NAME_TOKEN.match(tokens[0]):
+        return False
+    return all(_NAME_TOKEN.match(t) or t.lower() in _PARTICLES for t in tokens) and _NAME_TOKEN.match(tokens[-1])
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _words_pattern(words: list[str], *, particles_any_case: bool = True) -> str:
+    parts = []
+    for w in words:
+        if w.lower() in _PARTICLES and particles_any_case:
+            parts.append(f"(?i:{re.escape(w)})")
+        else:
+            parts.append(re.escape(w))
+    return r"[ \u00a0]+".join(parts)
+
+
+def _person(name: str, placeholder: str, pilot_id: str, ordinary: set[str]) -> _Person:
+    tokens = name.split()
+    first = tokens[0]
+    rest = tokens[1:]
+    core_at = next((i for i, t in enumerate(rest) if t.lower() not in _PARTICLES), len(rest) - 1)
+    particles, core = rest[:core_at], rest[core_at:]
+    full = [rf"(?i:{_words_pattern(tokens, particles_any_case=False)})"]
+    if particles:  # "de Wit", "van Leeuwen": specific enough everywhere
+        full.append(_words_pattern(particles + core))
+    elif len(core) > 1:  # a multi-word surname without particle
+        full.append(_words_pattern(core))
+    alone = []
+    surname = " ".join(core)
+    for word in [surname, *(surname.split("-") if "-" in surname else [])]:
+        if " " not in word and len(word) >= 4 and _fold(word) not in ordinary and _NAME_TOKEN.match(word):
+            alone.append(re.escape(word))
+    if len(first) >= 3 and _fold(first) not in ordinary and _NAME_TOKEN.match(first):
+        alone.append(re.escape(first))
+    boundary = r"(?<![\w@.-]){}(?![\w@-])"
+    return _Person(
+        name=name,
+        placeholder=placeholder,
+        pilot_id=pilot_id,
+        full=re.compile(boundary.format("(?:" + "|".join(full) + ")")),
+        alone=re.compile(boundary.format("(?:" + "|".join(sorted(set(alone), key=len, reverse=True)) + ")"))
+        if alone else None,
+    )
+
+
+def _ordinary_words(corpus) -> set[str]:
+    """Words a name must not be replaced as on its own: common words, words used in lower
+    case in the answers, and the words of pilot and municipality names."""
+    answers = corpus.answers
+    personal = answers["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)
+    ordinary = set(_COMMON) | _PARTICLES
+    for text in answers.loc[~personal, "answer"]:
+        ordinary.update(_fold(w) for w in _WORD.findall(text) if w[:1].islower())
+    pilots = corpus.pilots
+    for col in ("pilot", "naam", "gemeente"):
+        if col in pilots:
+            for text in pilots[col].astype(str):
+                ordinary.update(_fold(text).split())
+    return ordinary
+
+
+def _people(corpus) -> list[_Person]:
+    """Everyone named in a personal question, with a placeholder per person."""
+    answers = corpus.answers
+    personal = answers[answers["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)]
+    if personal.empty:
+        return []
+    numbers = corpus.pilots.drop_duplicates("pilot_id").set_index("pilot_id")["nr"]
+    width = max(2, len(str(int(numbers.max()))))
+    ordinary = _ordinary_words(corpus)
+    placeholders: dict[str, str] = {}  # folded name -> placeholder
+    per_pilot: dict[str, int] = {}
+    people: list[_Person] = []
+    seen: set[tuple[str, str]] = set()
+    wave_rank = {w: i for i, w in enumerate(corpus.waves)}
+    ordered = personal.assign(nr_=personal["pilot_id"].map(numbers), w_=personal["wave"].map(wave_rank))
+    for row in ordered.sort_values(["nr_", "w_"], kind="stable").itertuples(index=False):
+        for name in _name_of(row.answer):
+            key = _fold(name)
+            if key not in placeholders:
+                n = per_pilot.get(row.pilot_id, 0)
+                per_pilot[row.pilot_id] = n + 1
+                suffix = "" if n == 0 else _letters(n)
+                placeholders[key] = PERSON.format(nr=str(int(row.nr_)).zfill(width), suffix=suffix)
+            if (key, row.pilot_id) not in seen:
+                seen.add((key, row.pilot_id))
+                people.append(_person(name, placeholders[key], row.pilot_id, ordinary))
+    # longer names first, so "Anouk Verbeek-Boom" wins over "Anouk Verbeek"
+    return sorted(people, key=lambda p: -len(p.name))
+
+
+def _letters(n: int) -> str:
+    """The suffix of the n-th other person of a pilot: 1 -> 'b', 2 -> 'c', 25 -> 'z', 26 -> 'ba'."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    return alphabet[n] if n < 26 else alphabet[n // 26] + alphabet[n % 26]
+
+
+def find_personal_data(data: Any) -> pd.DataFrame:
+    """What :func:`pseudonymize` would replace, in a text or in every answer of a corpus.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``FOUND_COLUMNS``: pilot_id, wave, question, row (of ``corpus.answers``;
+        empty for a text), start, end, kind (name, email, phone, postcode), text and
+        placeholder. For a text only e-mail addresses, phone numbers and postcodes are found
+        (names come from the personal question of a corpus). Handy to check an export.
+
+    Examples
+    --------
+    >>> find_personal_data("Bel 06 1234 5678 of mail a.b@example.org; 3991 XK; € 1.250.000")[["kind", "text"]]
+           kind             text
+    0     phone    06 1234 5678
+    1     email  a.b@example.org
+    2  postcode          3991 XK
+    """
+    if isinstance(data, str):
+        rows = [{"pilot_id": None, "wave": None, "question": pd.NA, "row": pd.NA, "start": s, "end": e,
+                 "kind": kind, "text": data[s:e], "placeholder": ph} for s, e, kind, ph in _spans(data)]
+        return _typed(pd.DataFrame(rows, columns=FOUND_COLUMNS))
+    people = _people(data)
+    rows = []
+    for i, row in enumerate(data.answers.itertuples(index=False)):
+        for s, e, kind, ph in _spans(row.answer, people, row.pilot_id):
+            rows.append({"pilot_id": row.pilot_id, "wave": row.wave, "question": row.question, "row": i,
+                         "start": s, "end": e, "kind": kind, "text": row.answer[s:e], "placeholder": ph})
+    return _typed(pd.DataFrame(rows, columns=FOUND_COLUMNS))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({"question": "Int64", "row": "Int64", "start": "int64", "end": "int64"})
+
+
+# -- replacing -----------------------------------------------------------------------------------
+
+
+def _pseudonymized(corpus) -> tuple[Any, pd.DataFrame]:
+    people = _people(corpus)
+    answers = corpus.answers.copy()
+    texts = []
+    key = []
+    for i, row in enumerate(corpus.answers.itertuples(index=False)):
+        text = row.answer
+        out, shift = [], 0
+        last = 0
+        for s, e, kind, ph in _spans(text, people, row.pilot_id):
+            out.append(text[last:s])
+            start = s + shift
+            out.append(ph)
+            key.append({"row": i, "pilot_id": row.pilot_id, "wave": row.wave, "question": row.question,
+                        "start": start, "end": start + len(ph), "kind": kind, "placeholder": ph,
+                        "original": text[s:e]})
+            shift += len(ph) - (e - s)
+            last = e
+        out.append(text[last:])
+        texts.append("".join(out))
+    answers["answer"] = texts
+    frame = pd.DataFrame(key, columns=KEY_COLUMNS).astype({"question": "Int64", "row": "int64"})
+    return replace(corpus, answers=answers), frame
+
+
+def pseudonymize(corpus, *, key_path: str | PathLike[str] | None = None):
+    """A copy of the corpus with personal data replaced by placeholders (see the module docstring).
+
+    Parameters
+    ----------
+    corpus : Corpus
+    key_path : path, optional
+        Where to write the key (CSV: row, pilot_id, wave, question, start, end, kind,
+        placeholder, original), for :func:`restore`. Keep it apart from the data; without
+        ``key_path`` no key is written anywhere.
+
+    Returns
+    -------
+    Corpus
+        The pseudonymised copy; ``corpus.pilots`` of it is derived from the new answers.
+        Pseudonymising twice gives the same corpus as once.
+
+    Examples
+    --------
+    >>> from quickscan.ingest import read_folder
+    >>> safe = pseudonymize(read_folder("data/sample/T0"))
+    >>> safe.pilots["contact"].iloc[0]
+    '[pilotleider P01], [telefoon], [e-mail]'
+    """
+    result, key = _pseudonymized(corpus)
+    if key_path is not None:
+        atomic_write(key_path, lambda tmp: key.to_csv(tmp, index=False, encoding="utf-8"))
+    return result
+
+
+def read_key(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read a key written by :func:`pseudonymize` (an ``InputError`` naming the file when malformed).
+
+    >>> import tempfile, pathlib
+    >>> from quickscan.corpus import Corpus, make_answers
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sleutel.csv"
+    >>> c = Corpus.from_answers(make_answers("Pilot X", "T0", {3: "Jan Jansen, 0612345678"}))
+    >>> _ = pseudonymize(c, key_path=path)
+    >>> read_key(path)[["placeholder", "original"]].values.tolist()
+    [['[pilotleider P01]', 'Jan Jansen'], ['[telefoon]', '0612345678']]
+    """
+    from .errors import InputError
+
+    try:
+        key = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise InputError(path, f"cannot read pseudonymisation key: {exc}") from exc
+    missing = [c for c in KEY_COLUMNS if c not in key.columns]
+    if missing:
+        raise InputError(path, f"not a pseudonymisation key: missing column(s) {missing}")
+    try:
+        key = key.assign(
+            row=key["row"].astype(int), start=key["start"].astype(int), end=key["end"].astype(int),
+            question=pd.to_numeric(key["question"].replace("", None)).astype("Int64"),
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(path, f"malformed pseudonymisation key: {exc}") from exc
+    return key[KEY_COLUMNS]
+
+
+def restore(corpus, key: pd.DataFrame | str | PathLike[str]):
+    """The originals put back into a pseudonymised corpus, from the key (a frame or its file).
+
+    Raises ValueError naming the row when the key does not fit the corpus (another corpus,
+    or answers edited after pseudonymising).
+
+    >>> from quickscan.corpus import Corpus, make_answers
+    >>> c = Corpus.from_answers(make_answers("Pilot X", "T0", {3: "Jan Jansen, 0612345678"}))
+    >>> safe, key = _pseudonymized(c)
+    >>> restore(safe, key).answer("pilot-x", 3)
+    'Jan Jansen, 0612345678'
+    """
+    if not isinstance(key, pd.DataFrame):
+        key = read_key(key)
+    answers = corpus.answers.copy()
+    texts = answers["answer"].tolist()
+    for row, part in key.sort_values(["row", "start"], ascending=[True, False]).groupby("row", sort=False):
+        row = int(row)
+        if row >= len(texts) or answers.at[row, "pilot_id"] != part["pilot_id"].iloc[0] or str(
+                answers.at[row, "wave"]) != str(part["wave"].iloc[0]):
+            raise ValueError(f"key row {row} ({part['pilot_id'].iloc[0]}) does not fit this corpus")
+        text = texts[row]
+        for r in part.itertuples(index=False):
+            if text[r.start:r.end] != r.placeholder:
+                raise ValueError(
+                    f"key row {row} ({r.pilot_id}, {r.wave}, question {r.question}): expected "
+                    f"{r.placeholder!r} at {r.start}, found {text[r.start:r.end]!r}; was the answer edited?"
+                )
+            text = text[:r.start] + r.original + text[r.end:]
+        texts[row] = text
+    answers["answer"] = texts
+    return replace(corpus, answers=answers)

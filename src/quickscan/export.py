@@ -34,7 +34,7 @@ import pandas as pd
 from ._io import atomic_write
 from .codebook import Codebook, Family, default_codebook
 from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
-from .review import LISTS as LISTS_SHEET, SHEET as REVIEW_SHEET, add_review_sheet
+from .review import LISTS as LISTS_SHEET, SHEET as REVIEW_SHEET, add_review_sheet, append_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document
@@ -252,12 +252,7 @@ def _write_codings_sheet(ws, codings: pd.DataFrame) -> None:
     for j, name in enumerate(columns, start=1):
         _text_cell(ws, 1, j, name).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(j)].width = 80 if name == "evidence" else 14
-    for values in codings.astype(object).itertuples(index=False):
-        ws.append([_value(v) for v in values])
-    for row in ws.iter_rows(min_row=2):  # text stays text, never a formula
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    append_rows(ws, ([_value(v) for v in values] for values in codings.astype(object).itertuples(index=False)))
     if "evidence" in columns:
         wrap = Alignment(wrap_text=True, vertical="top")
         for cell in ws[get_column_letter(columns.index("evidence") + 1)][1:]:

@@ -30,6 +30,7 @@ import warnings
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -45,6 +46,7 @@ __all__ = [
     "DECISIONS",
     "to_review_workbook",
     "add_review_sheet",
+    "append_rows",
     "write_review_sheet",
     "read_review_sheet",
     "apply_review",
@@ -136,9 +138,7 @@ def add_review_sheet(wb, codings: pd.DataFrame, *, corpus=None, codebook=None):
         "decision": [decided.get(d) for d in codings["decision"]] if "decision" in codings else [None] * n,
     }
     rows = zip(*(column.get(c, [None] * n) for c in REVIEW_COLUMNS))
-    for values in rows:
-        ws.append([_cell_value(v) for v in values])
-    _texts_as_text(ws)
+    append_rows(ws, ([_cell_value(v) for v in values] for values in rows))
     last = ws.max_row + EXTRA_ROWS
 
     lists = wb.create_sheet(LISTS)
@@ -146,16 +146,14 @@ def add_review_sheet(wb, codings: pd.DataFrame, *, corpus=None, codebook=None):
     lists.append(["decision", "code", "label", "family", "pilot", "pilot_id"])
     codes = list(labels)
     pilots = list(names.items())
-    for i in range(max(len(DECISIONS), len(codes), len(pilots))):
-        lists.append([
-            DECISIONS[i] if i < len(DECISIONS) else None,
-            codes[i] if i < len(codes) else None,
-            labels[codes[i]] if i < len(codes) else None,
-            families.get(codes[i]) if i < len(codes) else None,
-            pilots[i][1] if i < len(pilots) else None,
-            pilots[i][0] if i < len(pilots) else None,
-        ])
-    _texts_as_text(lists)
+    append_rows(lists, ([
+        DECISIONS[i] if i < len(DECISIONS) else None,
+        codes[i] if i < len(codes) else None,
+        _cell_value(labels[codes[i]]) if i < len(codes) else None,
+        families.get(codes[i]) if i < len(codes) else None,
+        _cell_value(pilots[i][1]) if i < len(pilots) else None,
+        pilots[i][0] if i < len(pilots) else None,
+    ] for i in range(max(len(DECISIONS), len(codes), len(pilots)))))
 
     col = {name: _letter(i) for i, name in enumerate(REVIEW_COLUMNS)}
     for name, source, count, message in (
@@ -199,12 +197,27 @@ def _probabilities(codings: pd.DataFrame) -> list[float | None]:
     return [None if pd.isna(p) else round(float(p), 3) for p in codings["probability"]]
 
 
-def _texts_as_text(ws) -> None:
-    """Mark every text cell as a string cell: text that looks like a formula stays text."""
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+def append_rows(ws, rows: Iterable[list[Any]]) -> None:
+    """Append rows of values to a sheet; text is always a text cell, never a formula.
+
+    openpyxl turns text starting with ``=`` into a formula and ``#N/A`` into an error
+    value; only those cells are set back to text (checking every cell would cost more
+    than writing it).
+
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> append_rows(ws, [["=1+1", "#N/A", "tekst"]])
+    >>> [c.data_type for c in ws[1]]
+    ['s', 's', 's']
+    """
+    from openpyxl.cell.cell import ERROR_CODES
+
+    for values in rows:
+        ws.append(values)
+        row = ws._current_row  # the row append wrote (ws.max_row would scan every cell)
+        for j, value in enumerate(values, start=1):
+            if isinstance(value, str) and (value[:1] == "=" or value in ERROR_CODES):
+                ws.cell(row, j).data_type = "s"
 
 
 def write_review_sheet(codings: pd.DataFrame, path: str | PathLike[str], *, corpus=None, codebook=None) -> Path:

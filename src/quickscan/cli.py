@@ -137,8 +137,9 @@ def _report_with(args, codebook, families: list[str], pool) -> int:
             codings, placed = apply_review(codings, read_review_sheet(review), corpus=corpus, codebook=codebook)
             coded += f"; {len(placed)} review decision(s) applied from {review.name}"
         bar.update()
-        common = (codings, corpus, codebook, out / "charts", ("png", "svg") if args.svg else ("png",))
-        drawn = {key: _submit(pool, _draw_chart, *chart, *common) for key, chart in charts.items()}
+        _submit(pool, _keep, codings, corpus, codebook)  # sent to the chart process once
+        folder, formats = out / "charts", ("png", "svg") if args.svg else ("png",)
+        drawn = {key: _submit(pool, _draw_chart, *chart, folder, formats) for key, chart in charts.items()}
         written = []
         for name, write in _writers(out, codings, corpus, codebook, families, waves, compare, drawn, args.refi):
             bar.set_postfix_str(name)
@@ -200,12 +201,19 @@ def _writers(out: Path, codings, corpus, codebook, families, waves, compare, dra
         yield "codebook.qdc", lambda: write_qdc(codebook, out / "codebook.qdc")
 
 
-def _draw_chart(plot: str, kw: dict, name: str, codings, corpus, codebook, folder: Path, formats) -> list[Path]:
-    """Draw one chart and save it as ``folder/name.png`` (and .svg): runs in the chart process."""
+_KEPT: dict = {}  # in the chart process: the codings, corpus and codebook of the report
+
+
+def _keep(codings, corpus, codebook) -> None:
+    _KEPT.update(codings=codings, corpus=corpus, codebook=codebook)
+
+
+def _draw_chart(plot: str, kw: dict, name: str, folder: Path, formats) -> list[Path]:
+    """Draw one chart of the kept data and save it as ``folder/name.png`` (and .svg)."""
     from . import charts
 
-    return charts.save_chart(getattr(charts, plot)(codings, corpus, codebook=codebook, **kw), folder / name,
-                             formats=formats)
+    ax = getattr(charts, plot)(_KEPT["codings"], _KEPT["corpus"], codebook=_KEPT["codebook"], **kw)
+    return charts.save_chart(ax, folder / name, formats=formats)
 
 
 def _warm_up() -> None:
@@ -226,6 +234,7 @@ def _chart_pool():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    # one worker: the jobs run in order in one process, which keeps the data sent first
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pool.submit(_warm_up)
         yield pool

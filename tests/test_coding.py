@@ -273,6 +273,30 @@ def test_coding_negation_first_mention_in_sentence_decides(cb, text, code_id, ne
 
 
 @slow
+@pytest.mark.parametrize("question", [1, 2, 4])
+def test_coding_uncoded_questions_are_not_searched(cb, question):
+    """The pilot's name and address, the municipality and the start date are no evidence."""
+    codings, _ = code(cb, "Woningen voor ervaringsdeskundigen, Slotlaan 12, 3701 AB Zeist", question=question)
+    assert codings.empty
+
+
+@slow
+def test_coding_uncoded_question_read_by_a_family_restricted_to_it():
+    import dataclasses
+
+    from quickscan.coding import code_corpus
+
+    cb = Codebook.from_yaml(CODEBOOK.replace("questions: [19]", "questions: [1, 19]"))
+    corpus = corpus_of(("Pilot A", "T0", {1: "Kennisdeling en woningen, Zeist", 9: "Kennisdeling."}))
+    codings = code_corpus(corpus, cb).query("family not in ['status', 'bereik']")
+    assert set(zip(codings["code"], codings["question"])) == {("kennisdeling", 1)}
+    everything = dataclasses.replace(corpus.template, questions=tuple(
+        dataclasses.replace(q, coded=True) for q in corpus.template.questions))
+    codings = code_corpus(dataclasses.replace(corpus, template=everything), cb)
+    assert {("kennisdeling", 1), ("wonen", 1)} <= set(zip(codings["code"], codings["question"]))
+
+
+@slow
 @pytest.mark.parametrize(
     "text, valence",
     [
@@ -588,6 +612,8 @@ def test_coding_agrees_with_a_plain_spacy_matcher():
                 continue
             if where[mp.code] and row.question not in where[mp.code]:
                 continue
+            if not where[mp.code] and row.question in corpus.template.uncoded_questions:
+                continue  # the pilot's name and address, municipality, start date: not searched
             sent = doc[start].sent
             if end <= sent.end:
                 expected.add((row.pilot_id, row.wave, row.question, mp.code, sent.text.strip(" \n-•")))

@@ -11,6 +11,7 @@ from quickscan.template import load_template, normalize
 def test_template_default_has_twenty_questions_blocks_and_personal_question(template):
     assert template.numbers == tuple(range(1, 21))
     assert template.personal_questions == (3,)
+    assert template.uncoded_questions == (1, 2, 4)  # name and address, municipality, start date
     assert [q.number for q in template.fact_questions] == list(range(1, 9))
     assert template.block("Blok 3").questions == (15, 16, 17)
     assert template.block("blok1").context == (5, 6, 8)

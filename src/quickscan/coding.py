@@ -31,8 +31,9 @@ How it works (see also ``docs/codebook-format.md``):
   anchor. Raw spaCy patterns go into a ``Matcher``. New texts only add their new word
   forms, a codebook edit only the patterns that changed (see ``_Registry``). A match must
   lie within one sentence; a code found several times in a sentence is one coding.
-* **Selective coding.** Codes are searched in all answers (except the personal question 3),
-  unless the code or its family lists ``questions``. Fact families are coded from their own
+* **Selective coding.** Codes are searched in all answers (except the personal question 3
+  and the questions the template marks ``coded: false``: the pilot's name and address, the
+  municipality, the start date), unless the code or its family lists ``questions``. Fact families are coded from their own
   ``question`` only, once per pilot and wave (see :func:`code_corpus`).
 * **Negation.** See :func:`is_negated`.
 
@@ -628,9 +629,13 @@ class _Registry:
 
     # -- matching ----------------------------------------------------------------------
 
-    def match(self, p: _Parsed, question: int | None) -> list[tuple[int, int, int]]:
-        """(start, end, pattern position) of every match in the text of an answer to ``question``."""
-        found = self.phrase[False](p.doc)
+    def match(self, p: _Parsed, question: int | None, *, everywhere: bool = True) -> list[tuple[int, int, int]]:
+        """(start, end, pattern position) of every match in the text of an answer to ``question``.
+
+        ``everywhere=False``: only the patterns restricted to some questions (``question`` among
+        them) are looked for, not those searched in every answer.
+        """
+        found = self.phrase[False](p.doc) if everywhere else []
         if question in self.plan.restricted_questions:
             found += self.phrase[True](p.doc)
         if self.in_matcher and self._matcher_may_match(p):
@@ -638,7 +643,7 @@ class _Registry:
         by_key, out = self.by_key, []
         for key, start, end in found:
             entry = by_key[key]
-            if entry.restricted and question not in entry.scope:
+            if (question not in entry.scope) if entry.restricted else not everywhere:
                 continue
             if len(entry.forms) > 1:  # a pattern with gaps: check the parts around the anchor
                 if any(forms.isdisjoint(p.forms) for forms in entry.others):
@@ -841,13 +846,18 @@ def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFr
     answers = getattr(corpus, "answers", corpus)
     template = getattr(corpus, "template", None)
     personal = set(template.personal_questions) if template is not None else {3}
+    plan = _remember(_PLANS, codebook, lambda: _Plan.of(codebook), 8)
+    # a question the template does not code (the pilot's name and address...) is read only
+    # by the codes and fact families restricted to it
+    uncoded = set(template.uncoded_questions if template is not None else ()) - plan.restricted_questions
+    skip = personal | uncoded
+    limited = set(template.uncoded_questions if template is not None else ())
     pilots = answers["pilot_id"].tolist()
     waves = answers["wave"].tolist()
     questions = [None if pd.isna(q) else int(q) for q in answers["question"]]
     texts = answers["answer"].fillna("").astype(str).tolist()
-    rows = [i for i, (q, t) in enumerate(zip(questions, texts)) if t.strip() and q not in personal]
+    rows = [i for i, (q, t) in enumerate(zip(questions, texts)) if t.strip() and q not in skip]
     parsed = dict(zip(rows, _parse(texts[i] for i in rows)))
-    plan = _remember(_PLANS, codebook, lambda: _Plan.of(codebook), 8)
     registry = _registry()
     registry.update(plan, list(parsed.values()))
     if plan.needs_lemmas:
@@ -856,7 +866,8 @@ def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFr
     records = []
     fact_hits: dict[tuple[str, str, str], tuple] = {}  # (pilot, wave, code) -> first coding
     for i, p in parsed.items():
-        for record in _code_doc(p, registry.match(p, questions[i]), plan, (pilots[i], waves[i], questions[i], i)):
+        found = registry.match(p, questions[i], everywhere=questions[i] not in limited)
+        for record in _code_doc(p, found, plan, (pilots[i], waves[i], questions[i], i)):
             code = record[3]
             if code not in plan.fact_of:
                 records.append(record)

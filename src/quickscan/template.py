@@ -52,6 +52,7 @@ class Question:
     kind: str = "open"  # "fact" or "open"
     personal: bool = False
     alternatives: tuple[str, ...] = ()
+    coded: bool = True  # searched by selective coding (False: e.g. the pilot's name and address)
 
     @property
     def wordings(self) -> tuple[str, ...]:
@@ -108,6 +109,12 @@ class Template:
     def personal_questions(self) -> tuple[int, ...]:
         """Numbers of the questions whose answers hold personal data."""
         return tuple(q.number for q in self.questions if q.personal)
+
+    @property
+    def uncoded_questions(self) -> tuple[int, ...]:
+        """Numbers of the questions selective coding does not search (``coded: false``), unless a
+        code or fact family of the codebook names them explicitly."""
+        return tuple(q.number for q in self.questions if not q.coded)
 
     @property
     def fact_questions(self) -> tuple[Question, ...]:
@@ -387,7 +394,7 @@ def _parse_question(q: Any, source: str, i: int) -> Question:
     place = f"questions[{i}]"
     if not isinstance(q, dict):
         raise TemplateError(source, "a question is a mapping", place=place)
-    known = {"number", "key", "label", "question", "prompt", "kind", "personal", "alternatives"}
+    known = {"number", "key", "label", "question", "prompt", "kind", "personal", "alternatives", "coded"}
     extra = sorted(set(q) - known)
     if extra:
         raise TemplateError(source, f"unknown key(s) {extra}", place=place)
@@ -409,6 +416,7 @@ def _parse_question(q: Any, source: str, i: int) -> Question:
         kind=kind,
         personal=bool(q.get("personal", False)),
         alternatives=tuple(a.strip() for a in alternatives),
+        coded=bool(q.get("coded", True)),
     )
 
 

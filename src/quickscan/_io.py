@@ -24,8 +24,19 @@ def atomic_write(path: str | PathLike[str], write: Callable[[str], object]) -> P
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, _mode(path))  # mkstemp makes the file private; keep what a plain write would give
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _mode(path: Path) -> int:
+    """The permissions of the file being replaced, else those of a new file (0o666 less the umask)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

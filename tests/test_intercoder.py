@@ -235,6 +235,37 @@ def test_agreement_reliability_data_marks_unjudged_forms_missing():
     assert _by_code(agreement({"A": a, "B": CODER_B})).loc[WONEN, "n_units"] == 2
 
 
+@pytest.mark.parametrize("level", ["pilot", "segment"])
+def test_agreement_form_with_only_rejected_or_negated_codings_was_judged(level):
+    """A coder who rejected (or whose rule found only negated) codings in a form did read it:
+    a code the other coder found there is a 0 for them, a disagreement, not missing."""
+    a = _codings([
+        ("p1", 9, WONEN, "Iedereen krijgt een eigen woning.", False, None),
+        ("p2", 9, WONEN, "Huurders wonen zelfstandig.", False, "rejected"),
+        ("p3", 9, WONEN, "Geen eigen woning.", True, None),
+    ])
+    b = _codings([
+        ("p1", 9, WONEN, "Iedereen krijgt een eigen woning.", False, None),
+        ("p2", 9, WONEN, "Huurders wonen zelfstandig.", False, None),
+        ("p3", 9, WONEN, "Geen eigen woning.", False, "accepted"),
+    ])
+    matrix = reliability_data({"A": a, "B": b}, WONEN, level=level)
+    assert matrix.loc["A"].tolist() == [1.0, 0.0, 0.0] and matrix.loc["B"].tolist() == [1.0, 1.0, 1.0]
+    row = _by_code(agreement({"A": a, "B": b}, level=level)).loc[WONEN]
+    assert (row.n_units, row.percent_agreement) == (3, pytest.approx(100 / 3))
+    assert set(disagreements({"A": a, "B": b}, level=level)["pilot_id"]) == {"p2", "p3"}
+
+
+def test_agreement_coders_without_any_present_coding_still_count():
+    a = _codings([("p1", 9, WONEN, "Een woning.", False, "rejected")])
+    b = _codings([("p1", 9, WONEN, "Een woning.", False, None)])
+    table = _by_code(agreement({"A": a, "B": b}))
+    assert table.loc[WONEN, "n_units"] == 1 and table.loc[WONEN, "percent_agreement"] == 0.0
+    units = pd.DataFrame({"coder": ["C"], "pilot_id": "p1", "wave": "T0"})
+    differ = disagreements({"A": a, "B": b}, units=units)
+    assert differ[["coded_by", "not_coded_by"]].values.tolist() == [["B", "A, C"]]
+
+
 def test_agreement_units_add_forms_coded_empty():
     units = pd.DataFrame({"coder": ["A", "B"], "pilot_id": "p4", "wave": "T0"})
     table = _by_code(agreement(TWO, units=units))

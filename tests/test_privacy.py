@@ -40,6 +40,9 @@ SAMPLE = ROOT / "data" / "sample"
         ("+31 (0)30 123 4567", "phone"),
         ("+31 (0)6-1234 5678", "phone"),
         ("0031 30 1234567", "phone"),
+        ("06 - 1234 5678", "phone"),
+        ("030/1234567", "phone"),
+        ("06/12345678", "phone"),
         ("a.verbeek@example.org", "email"),
         ("pj.roodenburg@gemeente-zeist.nl", "email"),
         ("j_x+tag@sub.example.co.uk", "email"),
@@ -60,10 +63,24 @@ def test_privacy_finds_personal_data(text, kind):
         "01-10-2019", "2020-01-10", "1 februari 2020", "3,2 fte", "0,6 fte", "12 van de 15 pilots",
         "om 10.00-12.00 uur", "in 2020 GGZ", "1990 EN 1991", "06-1234567", "1234567890", "BSN 123456789",
         "IBAN NL91ABNA0417164300", "tel 112", "0 453.543307", "0.1234567890", "id 0004409643f1", "postcode 1234 ab", "3 SA", "1234 SS", "het e-mailadres", "@gemeente",
+        # date ranges and a date followed by a number: ten digits starting with 0, but no phone
+        "01-01-2020 - 31-12-2020", "01-10-2019 - 01-10-2020", "12-03-2020 - 12-03-2021", "01.01.2020 - 01.01.2021",
+        "01-01-2020 – 31-12-2020", "01/01/2020 - 01/01/2021", "2020-01-10 - 2020-03-10", "op 12-03-2020 1234 euro",
+        "12-03-2020", "€ 1.250.000,00",
     ],
 )
 def test_privacy_leaves_numbers_and_words_alone(text):
     assert find_personal_data(f"In de tekst: {text}, verder.").empty
+
+
+def test_privacy_phone_next_to_a_date_is_found_and_the_date_kept():
+    text = "Van 01-01-2020 - 31-12-2020 bereikbaar op 06-12345678; 030-1234567/06-87654321."
+    found = find_personal_data(text)
+    assert found[["kind", "text"]].values.tolist() == [
+        ["phone", "06-12345678"], ["phone", "030-1234567"], ["phone", "06-87654321"]]
+    c = _one("Pilot X", {3: "Jan Jansen", 9: text})
+    assert pseudonymize(c).answer("pilot-x", 9) == (
+        f"Van 01-01-2020 - 31-12-2020 bereikbaar op {PHONE}; {PHONE}/{PHONE}.")
 
 
 def test_privacy_phone_in_brackets_keeps_the_brackets_balanced():

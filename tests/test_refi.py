@@ -255,6 +255,43 @@ def test_refi_offsets_non_ascii_and_crlf(tmp_path):
     assert mapped["evidence"].tolist() == ["De cliënt krijgt een eigen woning.", "Schuldhulp 👍🏽 ook."]
 
 
+def _as_crlf(data: bytes) -> bytes:
+    """The project as a Windows tool saves it again: sources with \\r\\n line endings and the
+    selections counted in that text (each line break before a position adds one)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, zipfile.ZipFile(out, "w") as new:
+        texts = {n: zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("Sources/")}
+        root = _qde(data).getroot()
+        for src in root.iter("{*}TextSource"):
+            text = texts[f"Sources/{src.get('plainTextPath')[len('internal://'):]}"]
+            for sel in src.iter("{*}PlainTextSelection"):
+                for attr in ("startPosition", "endPosition"):
+                    at = int(sel.get(attr))
+                    sel.set(attr, str(at + text.count("\n", 0, at)))
+        for name, text in texts.items():
+            new.writestr(name, text.replace("\n", "\r\n").encode("utf-8"))
+        new.writestr("project.qde", etree.tostring(root, xml_declaration=True, encoding="utf-8"))
+    return out.getvalue()
+
+
+def test_refi_offsets_survive_a_tool_that_saves_crlf(tmp_path):
+    answer = "Café 🙂 € 50.\r\nDe cliënt krijgt een eigen woning.\r\n\r\nSchuldhulp 👍🏽 ook."
+    corpus = Corpus.from_answers(make_answers("Ëën pilot", "T1", {9: answer, 12: "Eén\nSchuldhulp."}))
+    spans = [(9, answer.index("eigen woning"), "wonen", "eigen woning"),
+             (9, answer.index("Schuldhulp"), "schulden", "Schuldhulp"), (12, 4, "schulden", "Schuldhulp")]
+    codings = pd.DataFrame([_coding("een-pilot", "T1", q, code, a, a + len(w), "") for q, a, code, w in spans])
+    path = tmp_path / "crlf.qdpx"
+    path.write_bytes(_as_crlf(refi.to_qdpx(corpus, codings, codebook=MINI)))
+    mapped = refi.read_qdpx(path, corpus=corpus, codebook=MINI).codings.sort_values(["question", "start"])
+    assert [corpus.answer("een-pilot", q, "T1")[a:b] for q, a, b in
+            zip(mapped["question"], mapped["start"], mapped["end"])] == [w for *_, w in spans]
+    assert mapped["evidence"].tolist() == ["De cliënt krijgt een eigen woning.", "Schuldhulp 👍🏽 ook.", "Schuldhulp."]
+    plain = refi.read_qdpx(path, codebook=MINI)
+    texts = {(r.question): r.answer for r in plain.corpus.answers.itertuples()}
+    got = plain.codings.sort_values(["question", "start"])
+    assert [texts[q][a:b] for q, a, b in zip(got["question"], got["start"], got["end"])] == [w for *_, w in spans]
+
+
 _answer_text = st.lists(st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from(
     ["\r\n", "\n", "\r", "é", "ë", "€", "🙂", "👍🏽", " "]), min_size=1, max_size=40).map("".join)
 
@@ -432,6 +469,7 @@ def _selection(start, end, target=_G) -> str:
     ("unknown code", r"refers to an unknown code: targetGUID '99999999-"),
     ("missing source file", r"internal://gone\.txt is missing from the archive"),
     ("external source", r"lies outside the project"),
+    ("path traversal", r"internal://\.\./x\.txt.*refused"),
     ("bad position", r"startPosition must be a whole number, not 'vier'"),
     ("doctype", r"DOCTYPE"),
     ("schema", r"does not match the REFI-QDA schema"),
@@ -457,6 +495,10 @@ def test_refi_malformed_project_errors(tmp_path, case, expected):
         ref = "internal://gone.txt" if case == "missing source file" else "absolute:///etc/passwd"
         path = _project(tmp_path, _qde_text().replace("<PlainTextContent>Een eigen woning.</PlainTextContent>", "")
                         .replace('name="A (T0)"', f'name="A (T0)" plainTextPath="{ref}"'))
+    elif case == "path traversal":
+        path = _project(tmp_path, _qde_text().replace("<PlainTextContent>Een eigen woning.</PlainTextContent>", "")
+                        .replace('name="A (T0)"', 'name="A (T0)" plainTextPath="internal://../x.txt"'),
+                        files={"../x.txt": b"Een eigen woning.", "x.txt": b"Een eigen woning."})
     elif case == "bad position":
         path = _project(tmp_path, _qde_text(_selection("vier", 9)))
     elif case == "doctype":
@@ -489,6 +531,20 @@ def test_refi_malformed_codebook_errors(tmp_path):
     bad.write_text("<CodeBook><Codes>")
     with pytest.raises(RefiError, match="not well-formed"):
         refi.read_qdc(bad)
+
+
+def test_refi_writer_takes_codings_of_another_source_without_negated_or_family(tmp_path):
+    corpus = Corpus.from_answers(make_answers("A", "T0", {9: "Een eigen woning.", 5: "Het is een pilot."}))
+    codings = pd.DataFrame([{"pilot_id": "a", "wave": "T0", "question": 9, "code": "wonen", "start": 4, "end": 16},
+                            {"pilot_id": "a", "wave": "T0", "question": 5, "code": "status_pilot"}])
+    path = refi.write_qdpx(corpus, codings, tmp_path / "p.qdpx", codebook=MINI)
+    project = refi.read_qdpx(path, codebook=MINI)
+    assert project.codings[["question", "code"]].values.tolist() == [[9, "wonen"], [5, "status_pilot"]]
+    assert project.codings["start"].iloc[0] == 4 and project.codings["end"].iloc[0] == 16
+    assert project.codings["start"].iloc[1:].isna().all()
+    assert project.sources["status"].tolist() == ["pilot"]
+    with pytest.raises(ValueError, match=r"codings lack the column\(s\) \['code'\]"):
+        refi.to_qdpx(corpus, codings.drop(columns="code"), codebook=MINI)
 
 
 def test_refi_writer_rejects_codes_outside_the_codebook():

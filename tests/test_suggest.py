@@ -146,6 +146,25 @@ def test_suggest_skips_what_the_rules_coded(fitted):
     assert fitted.suggest(new, rule_codings=rules).empty
 
 
+def test_suggest_rule_codings_read_from_csv(fitted, tmp_path):
+    """Rule codings read back from codings.csv: a fallback fact has no evidence (NaN)."""
+    new = Corpus.from_answers(make_answers("Nieuwe pilot", "T1", {17: "Twee deelnemers kregen een eigen woning."}))
+    rules = code_corpus(new)
+    fact = rules.iloc[:1].assign(code="status_onbekend", family="status", evidence="", start=None, end=None)
+    pd.concat([rules, fact]).to_csv(tmp_path / "codings.csv", index=False)
+    read = pd.read_csv(tmp_path / "codings.csv")
+    assert read["evidence"].isna().any()
+    assert fitted.suggest(new, rule_codings=read).empty
+
+
+@pytest.mark.parametrize("question", [float("nan"), None, "negen"])
+def test_suggest_codings_from_quotes_without_a_question_names_the_row(corpus, question):
+    quotes = _quotes(corpus, 2).astype({"question": object})
+    quotes.loc[1, "question"] = question
+    with pytest.raises(ValueError, match=r"row 2: .*question"):
+        codings_from_quotes(quotes, corpus)
+
+
 def test_suggest_model_rows_count_only_when_accepted(codings, corpus, fitted):
     suggestions = fitted.suggest(corpus).drop(columns=["probability"])
     extra = suggestions.assign(code="informele_zorg", decision=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -113,6 +115,27 @@ def test_themes_bad_arguments(corpus, kwargs, message):
         suggest_themes(corpus, **kwargs)
 
 
+@pytest.mark.parametrize("call", [suggest_themes, theme_stability])
+@pytest.mark.parametrize("answers", [
+    {9: "Een woning gevonden."},                      # no answer to the open questions
+    {18: "", 19: "  ", 20: ""},                         # all of them empty
+])
+def test_themes_without_open_answers_is_a_clear_error(call, answers):
+    corpus = Corpus.from_answers(pd.concat([make_answers(f"P{i}", "T0", answers) for i in range(3)]))
+    with pytest.raises(ValueError, match=r"no answers to questions \[18, 19, 20\]"):
+        call(corpus)
+
+
+def test_themes_as_many_themes_as_sentences():
+    """k may equal the number of sentences; the resampling must not ask for more rows than exist."""
+    corpus = Corpus.from_answers(make_answers("Pilot A", "T0", {
+        20: "Subsidie en budget. Overleg met partners. Woning gevonden."}))
+    themes = suggest_themes(corpus, questions=(20,), n_themes=3)
+    assert themes.themes["size"].tolist() == [1, 1, 1]
+    assert sorted(themes.sentences["theme"]) == [1, 2, 3]
+    assert -1 <= theme_stability(corpus, questions=(20,), n_themes=3, seeds=range(2)).min <= 1
+
+
 def test_themes_stability_needs_two_seeds(corpus):
     with pytest.raises(ValueError, match="two seeds"):
         theme_stability(corpus, n_themes=3, seeds=[0])
@@ -180,19 +203,27 @@ def test_themes_promote_refuses_the_shipped_default(themes, tmp_path):
     assert shipped.read_bytes() == before and copy.read_bytes() == before
 
 
+@pytest.mark.parametrize("label, code_id", [
+    ("Financiering regelen", "financiering_regelen"),
+    ("Eén cliënt - (nog) níet!", "een_client_nog_niet"),
+    ("  Wijk-gericht werken  ", "wijk_gericht_werken"),
+])
+def test_themes_promote_code_id_from_label(themes, label, code_id):
+    code = promote_themes(themes, {1: label}, load_codebook()).family("lessen").codes[0]
+    assert (code.id, code.label) == (code_id, label.strip())
+
+
 @settings(max_examples=10, deadline=None)
 @given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyzëé -", min_size=1, max_size=30), min_size=1, max_size=3,
                 unique_by=lambda s: s.strip().lower()))
 def test_themes_promote_round_trips_any_names(themes, labels):
-    from quickscan.themes import _code_id
-
     names = {i + 1: label for i, label in enumerate(labels)}
-    ids = [_code_id(label) for label in labels]
-    known = {c.id for c in load_codebook().codes}
-    if not all(ids) or len(set(ids)) < len(ids) or known & set(ids) or not all(l.strip() for l in labels):
-        with pytest.raises(ValueError):
-            promote_themes(themes, names, load_codebook())
+    try:
+        cb = promote_themes(themes, names, load_codebook())
+    except ValueError as exc:  # "-", " " or "é" alone; two labels with one id; an id of the codebook
+        assert re.search(r"empty name|duplicate name|already in the codebook", str(exc)), exc
         return
-    cb = promote_themes(themes, names, load_codebook())
     assert Codebook.from_yaml(cb.to_yaml()) == cb
-    assert [c.label for c in cb.family("lessen").codes] == [label.strip() for label in labels]
+    codes = cb.family("lessen").codes
+    assert [c.label for c in codes] == [label.strip() for label in labels]
+    assert all(re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)*", c.id) for c in codes)

@@ -13,8 +13,9 @@ coder coded it), 0 (the coder judged the unit but did not code it) or missing (t
 did not judge the unit at all).
 
 ``level="pilot"``
-    unit = (pilot_id, wave). A coder judged the unit when they have any coding for that
-    pilot and wave, or when ``units`` says so.
+    unit = (pilot_id, wave). A coder judged the unit when they have any coding row for
+    that pilot and wave (also a negated or rejected one: they read the form and decided),
+    or when ``units`` says so.
 ``level="segment"``
     unit = a sentence: (pilot_id, wave, question, the evidence folded with
     :func:`quickscan.coding.fold`). The sentences are those that any coder coded with any
@@ -203,6 +204,38 @@ def krippendorff_alpha(data: Any, *, undefined: float = math.nan) -> float:
 # -- from codings to reliability data ---------------------------------------------------------
 
 
+def _coder_frames(codings_by_coder: Mapping[str, pd.DataFrame] | pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(coder, all of their codings) in the order given, with the required columns checked."""
+    if isinstance(codings_by_coder, pd.DataFrame):
+        if "coder" not in codings_by_coder.columns:
+            raise ValueError("one codings frame needs a 'coder' column; or pass {coder: codings}")
+        frames = [(str(c), part) for c, part in codings_by_coder.groupby("coder", sort=False)]
+    else:
+        frames = [(str(c), frame) for c, frame in codings_by_coder.items()]
+    for coder, frame in frames:
+        missing = {"pilot_id", "wave", "code"} - set(frame.columns)
+        if missing:
+            raise ValueError(f"codings of coder {coder!r} lack column(s) {sorted(missing)}")
+    return frames
+
+
+def _stack(frames: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    if not frames:
+        raise ValueError("no coders given")
+    parts = []
+    for coder, frame in frames:
+        negated = frame["negated"].fillna(False).astype(bool) if "negated" in frame else False
+        parts.append(present(frame.assign(negated=negated)).assign(coder=coder))
+    stacked = pd.concat(parts, ignore_index=True)
+    for col in ("question", "evidence", "family"):
+        if col not in stacked:
+            stacked[col] = pd.NA if col == "question" else ""
+    stacked["evidence"] = stacked["evidence"].fillna("").astype(str)
+    stacked["question"] = stacked["question"].astype("Int64")
+    first = ["coder", "pilot_id", "wave", "question", "code", "family", "evidence"]
+    return stacked[first + [c for c in stacked.columns if c not in first]].reset_index(drop=True)
+
+
 def stack_coders(codings_by_coder: Mapping[str, pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:
     """The codings of several coders in one frame with a ``coder`` column, only what counts as present.
 
@@ -217,50 +250,29 @@ def stack_coders(codings_by_coder: Mapping[str, pd.DataFrame] | pd.DataFrame) ->
     >>> stack_coders({"Anna": c, "Bas": c})[["coder", "code"]].values.tolist()
     [['Anna', 'wonen'], ['Bas', 'wonen']]
     """
-    if isinstance(codings_by_coder, pd.DataFrame):
-        if "coder" not in codings_by_coder.columns:
-            raise ValueError("one codings frame needs a 'coder' column; or pass {coder: codings}")
-        frames = [(str(c), part) for c, part in codings_by_coder.groupby("coder", sort=False)]
-    else:
-        frames = [(str(c), frame) for c, frame in codings_by_coder.items()]
-    required = {"pilot_id", "wave", "code"}
-    parts = []
-    for coder, frame in frames:
-        missing = required - set(frame.columns)
-        if missing:
-            raise ValueError(f"codings of coder {coder!r} lack column(s) {sorted(missing)}")
-        frame = frame.copy()
-        if "negated" not in frame:
-            frame["negated"] = False
-        frame["negated"] = frame["negated"].fillna(False).astype(bool)
-        kept = present(frame).assign(coder=coder)
-        parts.append(kept)
-    if not parts:
-        raise ValueError("no coders given")
-    stacked = pd.concat(parts, ignore_index=True)
-    for col in ("question", "evidence", "family"):
-        if col not in stacked:
-            stacked[col] = pd.NA if col == "question" else ""
-    stacked["evidence"] = stacked["evidence"].fillna("").astype(str)
-    stacked["question"] = stacked["question"].astype("Int64")
-    first = ["coder", "pilot_id", "wave", "question", "code", "family", "evidence"]
-    return stacked[first + [c for c in stacked.columns if c not in first]].reset_index(drop=True)
+    return _stack(_coder_frames(codings_by_coder))
 
 
-def _stacked(codings: Mapping[str, pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:
-    stacked = stack_coders(codings)
-    return stacked.assign(sentence=stacked["evidence"].map(fold))
+def _prepare(
+    codings: Mapping[str, pd.DataFrame] | pd.DataFrame, units: pd.DataFrame | None
+) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """(stacked present codings with their folded sentence, coders, judged forms).
 
-
-def _judged(stacked: pd.DataFrame, units: pd.DataFrame | None, coders: list[str]) -> pd.DataFrame:
-    """(coder, pilot_id, wave): who judged which form."""
-    judged = stacked[["coder", "pilot_id", "wave"]]
+    A coder judged a form (coder, pilot_id, wave) when they have any coding row for it,
+    also a negated or rejected one (they read the form and decided), or ``units`` says so.
+    """
+    frames = _coder_frames(codings)
+    stacked = _stack(frames)
+    stacked = stacked.assign(sentence=stacked["evidence"].map(fold))
+    judged = [frame[["pilot_id", "wave"]].assign(coder=coder) for coder, frame in frames]
     if units is not None:
         missing = {"coder", "pilot_id", "wave"} - set(units.columns)
         if missing:
             raise ValueError(f"units needs columns coder, pilot_id and wave; missing {sorted(missing)}")
-        judged = pd.concat([judged, units[["coder", "pilot_id", "wave"]].astype({"coder": str})])
-    return judged[judged["coder"].isin(coders)].drop_duplicates().reset_index(drop=True)
+        judged.append(units[["coder", "pilot_id", "wave"]].astype({"coder": str}))
+    forms = pd.concat(judged, ignore_index=True)[["coder", "pilot_id", "wave"]].drop_duplicates()
+    coders = list(dict.fromkeys([c for c, _ in frames] + forms["coder"].tolist()))
+    return stacked, coders, forms.reset_index(drop=True)
 
 
 def reliability_data(
@@ -284,10 +296,9 @@ def reliability_data(
     A         1.0  0.0
     B         0.0  NaN
     """
-    stacked = _stacked(codings)
     _check_level(level)
-    coders = list(dict.fromkeys(stacked["coder"]))
-    return _reliability(stacked, [code], level=level, family=family, units=units, coders=coders)[code]
+    stacked, coders, judged = _prepare(codings, units)
+    return _reliability(stacked, [code], level=level, family=family, judged=judged, coders=coders)[code]
 
 
 def _check_level(level: str) -> None:
@@ -309,10 +320,9 @@ def _reliability(
     *,
     level: str,
     family: str | None,
-    units: pd.DataFrame | None,
+    judged: pd.DataFrame,
     coders: list[str],
 ) -> dict[str, pd.DataFrame]:
-    judged = _judged(stacked, units, coders)
     unit_frame = _unit_frame(stacked, level, family)
     if level == "pilot":
         unit_frame = pd.concat([unit_frame, judged[_PILOT_KEY]]).drop_duplicates()
@@ -408,17 +418,12 @@ def agreement(
 
     """
     _check_level(level)
-    stacked = _stacked(codings)
-    coders = list(dict.fromkeys(stacked["coder"]))
-    if units is not None:
-        coders += [c for c in dict.fromkeys(units["coder"].astype(str)) if c not in coders]
-    if isinstance(codings, Mapping):
-        coders += [str(c) for c in codings if str(c) not in coders]
+    stacked, coders, judged = _prepare(codings, units)
     if len(coders) < 2:
         raise ValueError(f"agreement needs at least two coders; got {coders}")
     labels, families, order = _labels(codebook)
     selected = _select_codes(stacked, family, codes, order)
-    matrices = _reliability(stacked, selected, level=level, family=family, units=units, coders=coders)
+    matrices = _reliability(stacked, selected, level=level, family=family, judged=judged, coders=coders)
     rows = [_row(code, labels.get(code, ""), families.get(code, family or ""), m, coders)
             for code, m in matrices.items()]
     if matrices:
@@ -491,13 +496,10 @@ def disagreements(
     1       p2  wonen        A            B  A: Eigen voordeur.
     """
     _check_level(level)
-    stacked = _stacked(codings)
-    coders = list(dict.fromkeys(stacked["coder"]))
-    if isinstance(codings, Mapping):
-        coders += [str(c) for c in codings if str(c) not in coders]
+    stacked, coders, judged = _prepare(codings, units)
     labels, _, order = _labels(codebook)
     selected = _select_codes(stacked, family, codes, order)
-    matrices = _reliability(stacked, selected, level=level, family=family, units=units, coders=coders)
+    matrices = _reliability(stacked, selected, level=level, family=family, judged=judged, coders=coders)
     evidence = _evidence(stacked, level)
     rows = []
     for code, matrix in matrices.items():

@@ -15,8 +15,9 @@
 * e-mail addresses anywhere become ``[e-mail]``;
 * Dutch phone numbers anywhere (06-12345678, 06 1234 5678, 0612345678, 030-1234567,
   (030) 123 4567, +31 6 12345678, +31 (0)30 123 4567, 0031 ...) become ``[telefoon]``:
-  exactly ten digits starting with 0, or +31/0031 and nine digits, so years, amounts
-  (€ 1.250.000), dates (01-10-2019) and counts are left alone;
+  exactly ten digits starting with 0, or +31/0031 and nine digits, never across a date,
+  so years, amounts (€ 1.250.000), dates (01-10-2019), date ranges (01-01-2020 -
+  31-12-2020) and counts are left alone;
 * Dutch postcodes (1234 AB, 1234AB) anywhere become ``[postcode]``.
 
 The table ``corpus.pilots`` is derived from the answers, so its ``contact`` column holds
@@ -38,7 +39,6 @@ never stored in the corpus; it is written to a separate CSV file only when you p
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from os import PathLike
@@ -47,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from ._io import atomic_write
+from .coding import fold
 
 __all__ = [
     "EMAIL",
@@ -68,7 +69,7 @@ KEY_COLUMNS = ["row", "pilot_id", "wave", "question", "start", "end", "kind", "p
 FOUND_COLUMNS = ["pilot_id", "wave", "question", "row", "start", "end", "kind", "text", "placeholder"]
 
 _SPACE = r"[ \u00a0]"
-_SEP = rf"(?:\)?{_SPACE}?[-–.]{_SPACE}?|\)?{_SPACE}|\))?"  # between two digits of a phone number
+_SEP = rf"(?:\)?{_SPACE}?[-–./]{_SPACE}?|\)?{_SPACE}|\))?"  # between two digits of a phone number
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _PHONE_RE = re.compile(
     r"(?<![\w+(])"
@@ -78,6 +79,9 @@ _PHONE_RE = re.compile(
     r")"
     r"(?!\w)"
 )
+# Dates (12-03-2020, 1.3.2020, 2020-03-12): never part of a phone number, so that a date
+# range ("01-01-2020 - 31-12-2020") or a date and a number do not make ten digits.
+_DATE_RE = re.compile(r"(?<!\d)(?:\d{1,2}([-./])\d{1,2}\1\d{4}|\d{4}([-./])\d{1,2}\2\d{1,2})(?!\d)")
 _POSTCODE_RE = re.compile(r"(?<![\w-])[1-9]\d{3}" + _SPACE + r"?(?!SA|SD|SS)[A-Z]{2}(?![\w-])")
 _YEAR_WORDS = {"EN", "IN", "OF", "OP", "TE", "DE", "OM", "ER", "AL", "NU", "ZO", "JA", "IS", "EU", "NL"}
 _PLACEHOLDER_RE = re.compile(r"\[(?:pilotleider P\d+[a-z]?|e-mail|telefoon|postcode)\]")
@@ -120,7 +124,8 @@ class _Person:
 def _spans(text: str, people: Iterable[_Person] = (), pilot_id: str | None = None) -> list[tuple[int, int, str, str]]:
     """(start, end, kind, placeholder) of every piece of personal data, without overlaps."""
     found = [(m.start(), m.end(), "email", EMAIL) for m in _EMAIL_RE.finditer(text)]
-    found += [(*_balanced(text, m.start(), m.end()), "phone", PHONE) for m in _PHONE_RE.finditer(text)]
+    undated = _DATE_RE.sub(lambda m: "#" * len(m[0]), text)  # same offsets
+    found += [(*_balanced(text, m.start(), m.end()), "phone", PHONE) for m in _PHONE_RE.finditer(undated)]
     found += [(m.start(), m.end(), "postcode", POSTCODE) for m in _POSTCODE_RE.finditer(text) if not _year_and_word(m[0])]
     for person in people:
         found += [(m.start(), m.end(), "name", person.placeholder) for m in person.full.finditer(text)]
@@ -175,11 +180,6 @@ def _is_name(text: str) -> bool:
     return all(_NAME_TOKEN.match(t) or t.lower() in _PARTICLES for t in tokens) and _NAME_TOKEN.match(tokens[-1])
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
-    return " ".join(re.findall(r"[a-z0-9]+", text))
-
-
 def _words_pattern(words: list[str], *, particles_any_case: bool = True) -> str:
     parts = []
     for w in words:
@@ -204,9 +204,9 @@ def _person(name: str, placeholder: str, pilot_id: str, ordinary: set[str]) -> _
     alone = []
     surname = " ".join(core)
     for word in [surname, *(surname.split("-") if "-" in surname else [])]:
-        if " " not in word and len(word) >= 4 and _fold(word) not in ordinary and _NAME_TOKEN.match(word):
+        if " " not in word and len(word) >= 4 and fold(word) not in ordinary and _NAME_TOKEN.match(word):
             alone.append(re.escape(word))
-    if len(first) >= 3 and _fold(first) not in ordinary and _NAME_TOKEN.match(first):
+    if len(first) >= 3 and fold(first) not in ordinary and _NAME_TOKEN.match(first):
         alone.append(re.escape(first))
     boundary = r"(?<![\w@.-]){}(?![\w@-])"
     return _Person(
@@ -226,12 +226,12 @@ def _ordinary_words(corpus) -> set[str]:
     personal = answers["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)
     ordinary = set(_COMMON) | _PARTICLES
     for text in answers.loc[~personal, "answer"]:
-        ordinary.update(_fold(w) for w in _WORD.findall(text) if w[:1].islower())
+        ordinary.update(fold(w) for w in _WORD.findall(text) if w[:1].islower())
     pilots = corpus.pilots
     for col in ("pilot", "naam", "gemeente"):
         if col in pilots:
             for text in pilots[col].astype(str):
-                ordinary.update(_fold(text).split())
+                ordinary.update(fold(text).split())
     return ordinary
 
 
@@ -252,7 +252,7 @@ def _people(corpus) -> list[_Person]:
     ordered = personal.assign(nr_=personal["pilot_id"].map(numbers), w_=personal["wave"].map(wave_rank))
     for row in ordered.sort_values(["nr_", "w_"], kind="stable").itertuples(index=False):
         for name in _name_of(row.answer):
-            key = _fold(name)
+            key = fold(name)
             if key not in placeholders:
                 n = per_pilot.get(row.pilot_id, 0)
                 per_pilot[row.pilot_id] = n + 1

@@ -101,7 +101,6 @@ _DESCRIPTION = re.compile(
 _HEADING = re.compile(rf"^(?:Vraag (\d{{1,3}})\. ([^\r\n]*)|{UNMATCHED_HEADING})\r?$", re.MULTILINE)
 _TITLE = re.compile(r"^(?P<pilot>.+?) \((?P<wave>[^()]+)\)$")
 _XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 # -- GUIDs ---------------------------------------------------------------------------------
@@ -282,8 +281,7 @@ def _place(el, member: str | None) -> str:
 
 def _slug(text: str) -> str:
     """A lower_snake_case id from a name: ``"Aanpak dakloosheid"`` -> ``aanpak_dakloosheid``."""
-    slug = _SLUG.sub("_", fold(text)).strip("_")
-    return slug or "code"
+    return "_".join(fold(text).split()) or "code"
 
 
 def _unique(ident: str, used: set[str]) -> str:
@@ -512,6 +510,7 @@ class _Section:
     end: int
     answer: str  # the original answer (line endings as in the corpus)
     index: list[int] | None = field(default=None, compare=False)  # LF position -> original position
+    own: list[int] | None = field(default=None, compare=False)  # LF position -> position in the source read
 
 
 def compose_form(
@@ -607,7 +606,7 @@ def _find_sections(text: str, template: Template) -> list[_Section]:
 # -- corpus + codings -> project -------------------------------------------------------------
 
 
-def _fact_values(corpus, codings: pd.DataFrame | None, codebook: Codebook) -> dict[tuple[str, str, str], str]:
+def _fact_values(corpus, found: pd.DataFrame, codebook: Codebook) -> dict[tuple[str, str, str], str]:
     """(pilot_id, wave, variable) -> value: the label of the fact coding where the codebook
     has a fact family of that name, else the answer to the fact question."""
     out: dict[tuple[str, str, str], str] = {}
@@ -616,14 +615,11 @@ def _fact_values(corpus, codings: pd.DataFrame | None, codebook: Codebook) -> di
         if var in pilots:
             for pid, wave, value in zip(pilots["pilot_id"], pilots["wave"], pilots[var]):
                 out[(pid, wave, var)] = " ".join(str(value).split())
-    if codings is not None and not codings.empty:
-        facts = {f.id: f for f in codebook.families if f.kind == "fact" and f.id in ("status", "bereik")}
-        found = present(codings)
-        found = found[found["family"].isin(list(facts))]
-        labels = {c.id: c.label for f in facts.values() for c in f.codes}
-        for pid, wave, fam, code in zip(found["pilot_id"], found["wave"], found["family"], found["code"]):
-            if code in labels:
-                out[(pid, wave, fam)] = labels[code]
+    facts = {c.id: (f.id, c.label) for f in codebook.families if f.kind == "fact" and f.id in ("status", "bereik")
+             for c in f.codes}
+    for pid, wave, code in zip(found["pilot_id"], found["wave"], found["code"]):
+        if code in facts:
+            out[(pid, wave, facts[code][0])] = facts[code][1]
     return out
 
 
@@ -664,8 +660,13 @@ def to_qdpx(
     answers = corpus.answers
     by_code = {c.id: c for c in codebook.codes}
     codings = codings if codings is not None else pd.DataFrame(columns=CODING_COLUMNS)
-    found = present(codings) if not codings.empty else codings
-    unknown = sorted(set(found["code"]) - set(by_code)) if not found.empty else []
+    missing = sorted({"pilot_id", "wave", "code"} - set(codings.columns))
+    if missing:
+        raise ValueError(f"codings lack the column(s) {missing}; expected quickscan.coding.CODING_COLUMNS")
+    if "negated" not in codings:  # codings of another source: every row is a presence
+        codings = codings.assign(negated=False)
+    found = present(codings)
+    unknown = sorted(set(found["code"]) - set(by_code))
     if unknown:
         raise ValueError(f"codes {unknown[:5]} are not in codebook {codebook.id!r}; pass the codebook they come from")
     personal = set(template.personal_questions)
@@ -679,7 +680,7 @@ def to_qdpx(
         forms[(pid, wave)] = {"guid": _guid("source", pid, wave), "name": title, "text": text, "sections": sections}
 
     # users
-    records = found.to_dict("records") if not found.empty else []
+    records = found.to_dict("records")
     users = sorted({_user_of(r) for r in records} | {RULE_USER}, key=lambda u: (u != RULE_USER, u))
     user_guid = {u: _guid("user", u) for u in users}
 
@@ -704,7 +705,7 @@ def to_qdpx(
             codes.append((r["code"], user))
 
     # variables
-    facts = _fact_values(corpus, codings, codebook)
+    facts = _fact_values(corpus, found, codebook)
     var_guid = {v: _guid("variable", v) for v in VARIABLES}
     waves_of: dict[str, list[str]] = defaultdict(list)
     for pid, wave in forms:
@@ -1097,14 +1098,14 @@ def read_qdpx(
         composed = bool(sections)
         if not composed:
             sections = [_Section(None, 0, len(text), text)]
-        # map onto the corpus answers, where they are the same text
+        # offsets: source text (a tool may have saved it with \r\n) -> \n text -> the answer: the
+        # corpus answer where it is the same text, else the text of the source
         mapped: list[_Section] = []
         for s in sections:
-            original = _corpus_answer(corpus, pid, src_wave, s) if corpus is not None else None
-            if original is not None:
-                mapped.append(replace(s, answer=original, index=_lf(original)[1]))
-            else:
-                mapped.append(s)
+            lf, own = _lf(s.answer)
+            original = _corpus_answer(corpus, pid, src_wave, s.question, lf) if corpus is not None else None
+            answer = s.answer if original is None else original
+            mapped.append(replace(s, answer=answer, index=_lf(answer)[1], own=own))
         sections = mapped
         for s in sections:
             answer_rows.append({"pilot_id": pid, "pilot": pilot, "wave": src_wave, "question": s.question,
@@ -1130,7 +1131,8 @@ def read_qdpx(
                     records.append({**base, "question": None, "code": code, "start": None, "end": None,
                                     "evidence": " ".join(text[start:end].split()), "coder": coder})
                 for s, a, b in pieces:
-                    a, b = _from_lf(s.index, a - s.start), _from_lf(s.index, b - s.start)
+                    a = _from_lf(s.index, _to_lf(s.own, a - s.start))
+                    b = _from_lf(s.index, _to_lf(s.own, b - s.start, end=True))
                     evidence = _evidence(s.answer, a, b) if composed else " ".join(s.answer[a:b].split())
                     records.append({**base, "question": s.question, "code": code, "start": a, "end": b,
                                     "evidence": evidence, "coder": coder})
@@ -1163,6 +1165,9 @@ def _source_text(src, z: _Zip, member: str) -> str:
         raise RefiError(z.path, f"<TextSource name={name!r}>: the text {ref!r} lies outside the project; export "
                         "the project with its sources included", place=_place(src, member))
     file = ref[len("internal://"):].lstrip("/")
+    if ".." in file.replace("\\", "/").split("/"):
+        raise RefiError(z.path, f"<TextSource name={name!r}>: the text {ref!r} points outside the archive's "
+                        "folders (refused: '..' in the path)", place=_place(src, member))
     info = z.find(f"sources/{file}") or z.find(file)
     if info is None:
         raise RefiError(z.path, f"<TextSource name={name!r}>: {ref} is missing from the archive (no Sources/{file})",
@@ -1175,13 +1180,13 @@ def _source_text(src, z: _Zip, member: str) -> str:
                         place=info.filename) from exc
 
 
-def _corpus_answer(corpus, pid: str, wave: str, section: _Section) -> str | None:
-    """The corpus answer this section was written from (same text after ``\\r\\n`` -> ``\\n``)."""
+def _corpus_answer(corpus, pid: str, wave: str, question: int | None, lf: str) -> str | None:
+    """The corpus answer a section was written from (the same text after ``\\r\\n`` -> ``\\n``)."""
     a = corpus.answers
     rows = a[(a["pilot_id"] == pid) & (a["wave"] == wave)]
-    rows = rows[rows["question"].isna()] if section.question is None else rows[rows["question"] == section.question]
+    rows = rows[rows["question"].isna()] if question is None else rows[rows["question"] == question]
     for answer in rows["answer"]:
-        if _lf(str(answer))[0] == section.answer:
+        if _lf(str(answer))[0] == lf:
             return str(answer)
     return None
 

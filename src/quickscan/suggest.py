@@ -348,7 +348,8 @@ def _training(codings: pd.DataFrame, corpus, wave, families) -> tuple[pd.DataFra
 
 def _coded(codings: pd.DataFrame) -> set[tuple]:
     return {
-        (c.pilot_id, c.wave, None if pd.isna(c.question) else int(c.question), c.code, fold(c.evidence or ""))
+        (c.pilot_id, c.wave, None if pd.isna(c.question) else int(c.question), c.code,
+         fold(c.evidence if isinstance(c.evidence, str) else ""))
         for c in codings.itertuples(index=False)
     }
 
@@ -407,7 +408,11 @@ def codings_from_quotes(
     rows, lost = [], []
     seen: dict[tuple, int] = defaultdict(int)
     for n, qrow in enumerate(quotes.itertuples(index=False), start=1):
-        where = (qrow.pilot_id, qrow.wave, int(qrow.question))
+        try:
+            where = (qrow.pilot_id, qrow.wave, int(qrow.question))
+        except (TypeError, ValueError):
+            raise ValueError(f"row {n}: pilot {qrow.pilot_id!r}, {qrow.wave}: the question must be a "
+                             f"question number, not {qrow.question!r}") from None
         answer = text.get(where, "")
         span = _find(answer, str(qrow.quote))
         if span is None:

@@ -48,8 +48,6 @@ the data.
 from __future__ import annotations
 
 import bisect
-import re
-import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -62,6 +60,7 @@ from typing import Any
 import pandas as pd
 
 from .codebook import DEFAULT_CODEBOOK, Code, Codebook, Family, Pattern, parse_pattern
+from .coding import fold
 
 __all__ = [
     "DOMAIN_STOP_WORDS",
@@ -239,10 +238,12 @@ def _identity(x):
     return x
 
 
-def _matrix(sentences: pd.DataFrame):
+def _matrix(sentences: pd.DataFrame, questions: tuple[int, ...]):
     """TF-IDF over lemmas (domain stop words removed; a lemma must occur in two sentences)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    if sentences.empty:
+        raise ValueError(f"no answers to questions {list(questions)} to group")
     docs = [[w for w in lemmas if w not in DOMAIN_STOP_WORDS] for lemmas in sentences["lemmas"]]
     vectorizer = TfidfVectorizer(analyzer=_identity, min_df=2 if len(docs) >= 10 else 1, sublinear_tf=True)
     try:
@@ -290,7 +291,8 @@ def _stability(X, k: int, seeds: Iterable[int], fraction: float) -> Stability:
     for seed in seeds:
         rows = np.arange(n)
         if fraction < 1:
-            rows = np.sort(np.random.default_rng(seed).choice(n, max(k + 1, int(round(fraction * n))), replace=False))
+            size = min(n, max(k + 1, int(round(fraction * n))))
+            rows = np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
         labels = np.full(n, -2)
         labels[rows] = _assign(_nmf(X[rows], k, seed)[0])
         runs.append(labels)
@@ -325,8 +327,8 @@ def theme_stability(
     >>> -1 <= s.min <= s.mean <= 1
     True
     """
-    sentences = sentence_frame(corpus, questions=questions, wave=wave)
-    X, _ = _matrix(sentences)
+    questions = tuple(int(q) for q in questions)
+    X, _ = _matrix(sentence_frame(corpus, questions=questions, wave=wave), questions)
     _check_k(n_themes, X)
     return _stability(X, n_themes, seeds, fraction)
 
@@ -379,9 +381,7 @@ def suggest_themes(
 
     questions = tuple(int(q) for q in questions)
     sentences = sentence_frame(corpus, questions=questions, wave=wave, include_personal=include_personal)
-    if sentences.empty:
-        raise ValueError(f"no answers to questions {list(questions)} to group")
-    X, terms = _matrix(sentences)
+    X, terms = _matrix(sentences, questions)
     selection = pd.DataFrame(columns=["n_themes", "stability_mean", "stability_min"])
     if n_themes is None:
         top = min(N_THEMES_RANGE.stop - 1, X.shape[0] // 5, X.shape[1])
@@ -450,15 +450,6 @@ def _quotes(ranked, frame: pd.DataFrame) -> list[tuple[str, str]]:
 # -- from themes to codes -----------------------------------------------------------------
 
 
-_NOT_ID = re.compile(r"[^a-z0-9]+")
-
-
-def _code_id(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode("ascii")
-    ident = _NOT_ID.sub("_", text).strip("_")
-    return ident if ident and ident[0].isalnum() else ""
-
-
 def _shipped_default() -> Path | None:
     try:
         return Path(str(resources.files("quickscan").joinpath("data", DEFAULT_CODEBOOK))).resolve()
@@ -524,7 +515,7 @@ def promote_themes(
     for theme_id, name in names.items():
         row = themes.theme(theme_id)
         if isinstance(name, str):
-            code_id, code_label = _code_id(name), name.strip()
+            code_id, code_label = "_".join(fold(name).split()), name.strip()
         elif isinstance(name, tuple) and len(name) == 2 and all(isinstance(x, str) for x in name):
             code_id, code_label = name[0].strip(), name[1].strip()
         else:

@@ -211,3 +211,14 @@ def test_suggest_sample_t1_quality_floor():
         union = scores.loc[("rules + suggestions", family, "pilot")]
         assert union["recall"] >= scores.loc[("rules", family, "pilot"), "recall"]
     assert out["times"]["fit"].item() < 20
+
+
+def test_suggest_sentences_skip_what_the_coder_does_not_search():
+    """No suggestions from the pilot's name and address, nor from question 3."""
+    from quickscan.corpus import Corpus, make_answers
+    from quickscan.themes import sentence_frame
+
+    corpus = Corpus.from_answers(make_answers("Housing First Zeist", "T0", {
+        1: "Housing First Zeist, Slotlaan 12, 3701 AB Zeist", 3: "Jan Jansen, 06-12345678", 9: "Een eigen woning."}))
+    assert sentence_frame(corpus)["question"].tolist() == [9]
+    assert sentence_frame(corpus, questions=[1])["question"].tolist() == [1]

@@ -111,9 +111,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .compare import compare_waves
     from .coding import code_corpus
     from .corpus import Corpus, combine, read_aliases
-    from .export import to_docx, to_workbook, write_csv_tables, write_docx, write_xlsx
-    from .errors import InputError, NotAQuickscanForm, QuickscanError
+    from .errors import InputError, NotAQuickscanForm, QuickscanError, RefiError
+    from .export import style_table, to_docx, to_workbook, write_csv_tables, write_docx, write_xlsx
     from .ingest import read_docx, read_excel, read_files, read_folder, write_excel
+    from .intercoder import agreement, cohen_kappa, disagreements, krippendorff_alpha, percent_agreement, stack_coders
     from .matrices import answers_by_block, code_matrix, count_phrase, framework_matrix, summarize_codes
+    from .privacy import find_personal_data, pseudonymize
+    from .refi import RefiProject, read_qdc, read_qdpx, write_qdc, write_qdpx
     from .review import apply_review, read_review_sheet, write_review_sheet
+    from .suggest import CodeSuggester, codings_from_quotes
     from .template import Question, Template, load_template
+    from .themes import promote_themes, suggest_themes, theme_stability

@@ -193,8 +193,9 @@ def sentence_frame(
     Columns: pilot_id, wave, question (Int64, <NA> for unmatched passages), start, end
     (character offsets in the answer), sentence, lemmas (a tuple of lower-case lemmas of
     the words, without spaCy's Dutch stop words and numbers). ``questions`` limits the
-    answers (default: all, including unmatched passages); the personal question (3) is
-    left out unless ``include_personal``.
+    answers (default: those selective coding searches, including unmatched passages, so
+    not the pilot's name and address, municipality and start date: the template's
+    ``coded: false``); the personal question (3) is left out unless ``include_personal``.
 
     >>> from quickscan.corpus import Corpus, make_answers
     >>> c = Corpus.from_answers(make_answers("Zeist", "T0", {20: "Woningen zijn schaars. Geduld!"}))
@@ -208,6 +209,8 @@ def sentence_frame(
     answers = corpus.answers
     if questions is not None:
         answers = answers[answers["question"].isin(list(questions))]
+    else:
+        answers = answers[~answers["question"].isin(list(corpus.template.uncoded_questions))]
     if not include_personal:
         answers = answers[~answers["question"].isin(list(corpus.template.personal_questions))]
     if wave is not None:

@@ -71,6 +71,17 @@ def test_cli_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["nonsense"])
     assert exc.value.code == 2
+    assert main(["report", str(SAMPLE / "T0"), "--families", "basisset", "nope"]) == 2
+    assert "no family ['nope']" in capsys.readouterr().err
+
+
+def test_cli_report_with_a_broken_codebook_says_where(tmp_path, capsys):
+    codebook = tmp_path / "codeboek.yaml"
+    codebook.write_text("families: [\n", encoding="utf-8")
+    assert main(["report", str(SAMPLE / "T0"), "--codebook", str(codebook), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "codeboek.yaml" in err and "line 2" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_import_quickscan_is_light():

@@ -23,11 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    from .errors import QuickscanError
+
     try:
         return args.run(args)
     except FileNotFoundError as exc:
         print(f"quickscan: {exc}", file=sys.stderr)
         return 2
+    except QuickscanError as exc:  # a codebook, template or review sheet with problems
+        print(f"quickscan: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # pragma: no cover
         return 130
 
@@ -107,8 +112,11 @@ def _report(args) -> int:
 
     codebook = load_codebook(args.codebook) if args.codebook else default_codebook()
     families = args.families or [f.id for f in codebook.families if f.kind != "fact"]
-    for family in families:
-        codebook.family(family)  # an unknown family is a usage error, found before any work is done
+    unknown = [f for f in families if f not in {fam.id for fam in codebook.families}]
+    if unknown:  # a usage error, found before any work is done
+        print(f"quickscan: no family {unknown} in codebook {codebook.id!r}; families: "
+              f"{[f.id for f in codebook.families]}", file=sys.stderr)
+        return 2
     with _chart_pool() as pool:  # the charts are drawn in a second process, while this one codes and writes
         return _report_with(args, codebook, families, pool)
 

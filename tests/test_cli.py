@@ -22,15 +22,17 @@ def test_cli_demo_writes_the_report_and_keeps_review_decisions(tmp_path, capsys,
     for name in ("report.docx", "report-T0.docx", "tables.xlsx", "codings.csv", "review.xlsx",
                  "tables/basisset-T0.csv", "charts/basisset-T0-T1.png", "charts/uitgangspunten-T1-matrix.svg"):
         assert (tmp_path / name).exists(), name
-    # a researcher rejects the first coding; a second run applies it and leaves the sheet alone
+    # a researcher rejects the first coding of the basisset; a second run applies it and
+    # leaves the sheet alone
     book = openpyxl.load_workbook(tmp_path / "review.xlsx")
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
-    sheet.cell(row=2, column=header.index("decision") + 1, value="reject")
-    sheet.cell(row=2, column=header.index("coder") + 1, value="Onderzoeker A")
+    row = next(r[0].row for r in sheet.iter_rows(min_row=2) if r[header.index("code")].value == "wonen")
+    sheet.cell(row=row, column=header.index("decision") + 1, value="reject")
+    sheet.cell(row=row, column=header.index("coder") + 1, value="Onderzoeker A")
     book.save(tmp_path / "review.xlsx")
     before = (tmp_path / "review.xlsx").read_bytes()
-    segment = sheet.cell(row=2, column=1).value
+    segment = sheet.cell(row=row, column=1).value
     assert main(["demo", "--out", str(tmp_path)]) == 0
     assert "1 review decision(s) applied from review.xlsx" in capsys.readouterr().out
     assert (tmp_path / "review.xlsx").read_bytes() == before

@@ -294,12 +294,25 @@ def test_export_workbook_never_writes_formulas(workbook):
 @pytest.mark.parametrize("include_personal", [False, True])
 def test_export_workbook_personal_question_only_on_request(sample, include_personal):
     codings, corpus = sample
-    extra = codings.iloc[[0]].assign(question=pd.array([3], dtype="Int64"), evidence="Jan Jansen, 06-12345678")
+    first = codings[codings["family"] == "basisset"].iloc[[0]]
+    extra = first.assign(question=pd.array([3], dtype="Int64"), evidence="Jan Jansen, 06-12345678")
     wb = to_workbook(pd.concat([codings, extra], ignore_index=True), corpus, families=["basisset"], waves=["T0"],
                      include_personal=include_personal)
     for sheet in ("codings", "review"):
         texts = [c.value for row in wb[sheet].iter_rows() for c in row]
         assert ("Jan Jansen, 06-12345678" in texts) == include_personal
+
+
+def test_export_workbook_holds_the_codings_behind_its_tables(sample):
+    codings, corpus = sample
+    wb = to_workbook(codings, corpus, families=["uitgangspunten"], waves=["T1"])
+    sheet = wb["codings"]
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    expected = codings[(codings["family"] == "uitgangspunten") & (codings["wave"] == "T1")]
+    assert len(rows) == len(expected) > 0
+    assert {(r[header.index("family")], r[header.index("wave")]) for r in rows} == {("uitgangspunten", "T1")}
+    assert wb["review"].max_row - 1 >= len(expected)
 
 
 def test_export_workbook_review_sheet_is_the_review_sheet(sample, workbook, tmp_path):

@@ -114,9 +114,10 @@ def to_workbook(
         One sheet per family and wave, named ``"<family id> <wave>"`` (at most 31
         characters, unique), styled like a report table: bold header with wrapped text,
         panes frozen below the header and right of the pilots, ``X`` centred, ``Totaal``
-        row bold, landscape and fit to the page width when printed. Then the sheet
-        ``codings``: the codings table, evidence included, and the sheet ``review`` (with
-        its hidden ``lists``). Every text cell is a string cell, never a formula.
+        row bold, landscape and fit to the page width when printed. Then the codings
+        behind these tables (of the families and waves asked for): the sheet ``codings``,
+        evidence included, and the sheet ``review`` (with its hidden ``lists``). Every text
+        cell is a string cell, never a formula.
 
     Examples
     --------
@@ -139,6 +140,10 @@ def to_workbook(
     for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
         ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
         _write_table_sheet(ws, table)
+    if families is not None and "family" in codings.columns:
+        codings = codings[codings["family"].isin([f.id for f in _families(codebook, families)])]
+    if waves is not None and "wave" in codings.columns:
+        codings = codings[codings["wave"].isin([waves] if isinstance(waves, str) else list(waves))]
     if not include_personal and "question" in codings.columns:
         codings = codings[~codings["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
     _write_codings_sheet(wb.create_sheet(_sheet_name(CODINGS_SHEET, used)), codings)

@@ -158,9 +158,15 @@ def _report_with(args, codebook, families: list[str], pool) -> int:
             bar.set_postfix_str(review.name)
             written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook))
         bar.update()
+        if pool is not None:  # charts the chart process has not started yet are drawn here too
+            _keep(codings, corpus, codebook)
+            for key in reversed(drawn):
+                if drawn[key].cancel():
+                    drawn[key] = _submit(None, _draw_chart, *charts[key], folder, formats)
         for future in drawn.values():
             written += future.result()
             bar.update()
+        _KEPT.clear()
     print(f"\nSelective coding with {codebook.name!r}: {coded}")
     if families:
         print(_pilots_per_code(present(codings), codebook, families[0]))
@@ -171,17 +177,19 @@ def _report_with(args, codebook, families: list[str], pool) -> int:
 
 
 def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple[str, dict, str]]:
-    """key -> (plot function, its keywords, file name) of every chart of the report."""
+    """key -> (plot function, its keywords, file name) of every chart of the report; the totals
+    (embedded in the Word reports) first."""
     charts: dict[tuple, tuple[str, dict, str]] = {}
     for family in families:
         for wave in waves:
             charts[family, wave] = ("plot_totals", {"family": family, "wave": wave}, f"{family}-{wave}-totaal")
-        for wave in waves:
-            charts[family, wave, "matrix"] = ("plot_matrix", {"family": family, "wave": wave},
-                                              f"{family}-{wave}-matrix")
+    for family in families:
         if compare:
             charts[family, *compare] = ("plot_waves", {"family": family, "before": compare[0], "after": compare[1]},
                                         f"{family}-{compare[0]}-{compare[1]}")
+        for wave in waves:
+            charts[family, wave, "matrix"] = ("plot_matrix", {"family": family, "wave": wave},
+                                              f"{family}-{wave}-matrix")
     return charts
 
 

@@ -60,6 +60,19 @@ def test_cli_check_exit_codes(files, code, capsys):
     assert main(["check", *map(str, files)]) == code
 
 
+def test_cli_check_refi_files(tmp_path, capsys):
+    from quickscan.codebook import default_codebook
+    from quickscan.refi import write_qdc
+
+    good = write_qdc(default_codebook(), tmp_path / "codeboek.qdc")
+    broken = tmp_path / "project.qdpx"
+    broken.write_bytes(b"not a zip")
+    assert main(["check", str(good)]) == 0
+    assert "valid REFI-QDA codebook (14 families, 133 codes)" in capsys.readouterr().out
+    assert main(["check", str(broken)]) == 1
+    assert "project.qdpx" in capsys.readouterr().out
+
+
 def test_cli_check_reports_a_broken_template(tmp_path, capsys):
     bad = tmp_path / "kapot.yaml"
     bad.write_text("id: x\nquestions:\n  - {number: 1}\n", encoding="utf-8")

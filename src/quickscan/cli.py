@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--include-personal", action="store_true", help="keep question 3 (names, phones, e-mail)")
     ingest.set_defaults(run=_ingest)
 
-    check = sub.add_parser("check", help="validate forms, workbooks, templates and codebooks")
+    check = sub.add_parser("check", help="validate forms, workbooks, templates, codebooks and REFI-QDA files")
     check.add_argument("files", nargs="+", type=Path)
     check.set_defaults(run=_check)
     return parser
@@ -308,11 +308,12 @@ def _check(args) -> int:
     from .errors import QuickscanError
 
     status = 0
-    forms = [p for p in args.files if p.suffix.lower() not in (".yaml", ".yml")]
+    checkers = {".yaml": _check_yaml, ".yml": _check_yaml, ".qdpx": _check_refi, ".qdc": _check_refi}
+    forms = [p for p in args.files if p.suffix.lower() not in checkers]
     for path in args.files:
-        if path.suffix.lower() in (".yaml", ".yml"):
+        if path.suffix.lower() in checkers:
             try:
-                kind = _check_yaml(path)
+                kind = checkers[path.suffix.lower()](path)
                 print(f"{path}: valid {kind}")
             except QuickscanError as exc:
                 print(exc)
@@ -323,6 +324,17 @@ def _check(args) -> int:
         if len(corpus.problems[corpus.problems.severity.isin(["error", "warning"])]):
             status = 1
     return status
+
+
+def _check_refi(path: Path) -> str:
+    """Read a REFI-QDA codebook or project; says what it holds."""
+    from .refi import read_qdc, read_qdpx
+
+    if path.suffix.lower() == ".qdc":
+        codebook = read_qdc(path)
+        return f"REFI-QDA codebook ({len(codebook.families)} families, {len(codebook.codes)} codes)"
+    project = read_qdpx(path)
+    return f"REFI-QDA project ({len(project.codings)} codings)"
 
 
 def _check_yaml(path: Path) -> str:

@@ -76,10 +76,14 @@ def _mpl():
     return matplotlib, plt
 
 
-def _new_axes(width: float, height: float) -> Axes:
+def _new_axes(width: float, height: float, labels: list[str], *, top: float) -> Axes:
+    """Axes on a new figure with margins (inches) computed from the y labels and the ``top``
+    of title and legend: no layout engine, which would measure every text on every draw."""
     _, plt = _mpl()
-    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
-    return ax
+    left = _text_width([line for label in labels for line in label.splitlines()], _RC["ytick.labelsize"]) + 0.12
+    bottom, right = 0.42, 0.15  # tick labels and the axis label; room for the last count
+    fig = plt.figure(figsize=(width, height))
+    return fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (bottom + top) / height))
 
 
 def _wrap(label: str, width: int, max_lines: int = 3) -> str:
@@ -206,7 +210,7 @@ def plot_totals(
     labels, slot = _bar_layout(counts["label"].tolist())
     with plt.rc_context(_RC):
         if ax is None:
-            ax = _new_axes(A4_WIDTH, min(A4_HEIGHT, 0.9 + slot * len(counts)))
+            ax = _new_axes(A4_WIDTH, min(A4_HEIGHT, 0.9 + slot * len(counts)), labels, top=0.28)
         y = list(range(len(counts)))
         bars = ax.barh(y, counts["n"].astype(float).tolist(), height=0.7, color=BAR)
         ax.bar_label(bars, padding=2, fontsize=7.5)
@@ -381,7 +385,7 @@ def plot_waves(
     slot = max(slot, 0.36)
     with plt.rc_context(_RC):
         if ax is None:
-            ax = _new_axes(A4_WIDTH, min(A4_HEIGHT, 1.1 + slot * len(totals)))
+            ax = _new_axes(A4_WIDTH, min(A4_HEIGHT, 1.1 + slot * len(totals)), labels, top=0.5)
         y = list(range(len(totals)))
         h = 0.38
         pairs = ((before, result.n_before, totals["before"], -h / 2, BEFORE),

@@ -849,9 +849,8 @@ def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFr
     plan = _remember(_PLANS, codebook, lambda: _Plan.of(codebook), 8)
     # a question the template does not code (the pilot's name and address...) is read only
     # by the codes and fact families restricted to it
-    uncoded = set(template.uncoded_questions if template is not None else ()) - plan.restricted_questions
-    skip = personal | uncoded
-    limited = set(template.uncoded_questions if template is not None else ())
+    uncoded = set(template.uncoded_questions) if template is not None else set()
+    skip = personal | (uncoded - plan.restricted_questions)
     pilots = answers["pilot_id"].tolist()
     waves = answers["wave"].tolist()
     questions = [None if pd.isna(q) else int(q) for q in answers["question"]]
@@ -866,7 +865,7 @@ def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFr
     records = []
     fact_hits: dict[tuple[str, str, str], tuple] = {}  # (pilot, wave, code) -> first coding
     for i, p in parsed.items():
-        found = registry.match(p, questions[i], everywhere=questions[i] not in limited)
+        found = registry.match(p, questions[i], everywhere=questions[i] not in uncoded)
         for record in _code_doc(p, found, plan, (pilots[i], waves[i], questions[i], i)):
             code = record[3]
             if code not in plan.fact_of:

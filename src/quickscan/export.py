@@ -34,7 +34,7 @@ import pandas as pd
 from ._io import atomic_write
 from .codebook import Codebook, Family, default_codebook
 from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
-from .review import LISTS as LISTS_SHEET, SHEET as REVIEW_SHEET, add_review_sheet, append_rows
+from .review import LISTS as LISTS_SHEET, SHEET as REVIEW_SHEET, add_review_sheet, append_rows, cell_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document
@@ -185,20 +185,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _value(value: Any) -> Any:
-    """A value as a cell takes it: None for missing, text without illegal characters."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value.item() if hasattr(value, "item") else value  # numpy scalars
-
-
 def _text_cell(ws, row: int, column: int, value: Any):
     """Write a value; a text value is always a string cell, never a formula."""
-    value = _value(value)
+    value = cell_value(value)
     cell = ws.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
@@ -257,7 +246,7 @@ def _write_codings_sheet(ws, codings: pd.DataFrame) -> None:
     for j, name in enumerate(columns, start=1):
         _text_cell(ws, 1, j, name).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(j)].width = 80 if name == "evidence" else 14
-    append_rows(ws, ([_value(v) for v in values] for values in codings.astype(object).itertuples(index=False)))
+    append_rows(ws, codings.astype(object).itertuples(index=False))
     if "evidence" in columns:
         wrap = Alignment(wrap_text=True, vertical="top")
         for cell in ws[get_column_letter(columns.index("evidence") + 1)][1:]:

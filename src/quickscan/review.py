@@ -27,10 +27,10 @@ is reported, never dropped.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -47,6 +47,7 @@ __all__ = [
     "to_review_workbook",
     "add_review_sheet",
     "append_rows",
+    "cell_value",
     "write_review_sheet",
     "read_review_sheet",
     "apply_review",
@@ -138,7 +139,7 @@ def add_review_sheet(wb, codings: pd.DataFrame, *, corpus=None, codebook=None):
         "decision": [decided.get(d) for d in codings["decision"]] if "decision" in codings else [None] * n,
     }
     rows = zip(*(column.get(c, [None] * n) for c in REVIEW_COLUMNS))
-    append_rows(ws, ([_cell_value(v) for v in values] for values in rows))
+    append_rows(ws, rows)
     last = ws.max_row + EXTRA_ROWS
 
     lists = wb.create_sheet(LISTS)
@@ -149,9 +150,9 @@ def add_review_sheet(wb, codings: pd.DataFrame, *, corpus=None, codebook=None):
     append_rows(lists, ([
         DECISIONS[i] if i < len(DECISIONS) else None,
         codes[i] if i < len(codes) else None,
-        _cell_value(labels[codes[i]]) if i < len(codes) else None,
+        labels[codes[i]] if i < len(codes) else None,
         families.get(codes[i]) if i < len(codes) else None,
-        _cell_value(pilots[i][1]) if i < len(pilots) else None,
+        pilots[i][1] if i < len(pilots) else None,
         pilots[i][0] if i < len(pilots) else None,
     ] for i in range(max(len(DECISIONS), len(codes), len(pilots)))))
 
@@ -197,8 +198,9 @@ def _probabilities(codings: pd.DataFrame) -> list[float | None]:
     return [None if pd.isna(p) else round(float(p), 3) for p in codings["probability"]]
 
 
-def append_rows(ws, rows: Iterable[list[Any]]) -> None:
-    """Append rows of values to a sheet; text is always a text cell, never a formula.
+def append_rows(ws, rows: Iterable[Iterable[Any]]) -> None:
+    """Append rows of values to a sheet (see :func:`cell_value`); text is always a text
+    cell, never a formula.
 
     openpyxl turns text starting with ``=`` into a formula and ``#N/A`` into an error
     value; only those cells are set back to text (checking every cell would cost more
@@ -206,13 +208,14 @@ def append_rows(ws, rows: Iterable[list[Any]]) -> None:
 
     >>> from openpyxl import Workbook
     >>> ws = Workbook().active
-    >>> append_rows(ws, [["=1+1", "#N/A", "tekst"]])
-    >>> [c.data_type for c in ws[1]]
-    ['s', 's', 's']
+    >>> append_rows(ws, [["=1+1", "#N/A", "tekst", float("nan")]])
+    >>> [c.data_type for c in ws[1]], ws["D1"].value
+    (['s', 's', 's', 'n'], None)
     """
     from openpyxl.cell.cell import ERROR_CODES
 
     for values in rows:
+        values = [cell_value(v) for v in values]
         ws.append(values)
         row = ws._current_row  # the row append wrote (ws.max_row would scan every cell)
         for j, value in enumerate(values, start=1):
@@ -245,14 +248,16 @@ def write_review_sheet(codings: pd.DataFrame, path: str | PathLike[str], *, corp
     return atomic_write(path, wb.save)
 
 
-def _cell_value(value: Any) -> Any:
+def cell_value(value: Any) -> Any:
+    """A value as a cell takes it: None for missing, text without the characters Excel
+    refuses, Python numbers for NumPy ones."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+    return value.item() if hasattr(value, "item") else value
 
 
 def _letter(i: int) -> str:

@@ -83,11 +83,17 @@ _EXPORTS = {
     "plot_matrix": "charts",
     "plot_waves": "charts",
     "save_chart": "charts",
+    # a study and its report (what ``quickscan report`` runs)
+    "Study": "study",
+    "Report": "study",
+    "load_study": "study",
+    "run_report": "study",
     # errors
     "QuickscanError": "errors",
     "InputError": "errors",
     "NotAQuickscanForm": "errors",
     "RefiError": "errors",
+    "StudyError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -111,7 +117,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .compare import compare_waves
     from .coding import code_corpus
     from .corpus import Corpus, combine, read_aliases
-    from .errors import InputError, NotAQuickscanForm, QuickscanError, RefiError
+    from .errors import InputError, NotAQuickscanForm, QuickscanError, RefiError, StudyError
     from .export import style_table, to_docx, to_workbook, write_csv_tables, write_docx, write_xlsx
     from .ingest import read_docx, read_excel, read_files, read_folder, write_excel
     from .intercoder import agreement, cohen_kappa, disagreements, krippendorff_alpha, percent_agreement, stack_coders
@@ -119,6 +125,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .privacy import find_personal_data, pseudonymize
     from .refi import RefiProject, read_qdc, read_qdpx, write_qdc, write_qdpx
     from .review import apply_review, read_review_sheet, write_review_sheet
+    from .study import Report, Study, load_study, run_report
     from .suggest import CodeSuggester, codings_from_quotes
     from .template import Question, Template, load_template
     from .themes import promote_themes, suggest_themes, theme_stability

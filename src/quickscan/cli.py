@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["main"]
@@ -23,11 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    from .errors import QuickscanError
+    from .errors import QuickscanError, UsageError
 
     try:
         return args.run(args)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, UsageError) as exc:
         print(f"quickscan: {exc}", file=sys.stderr)
         return 2
     except QuickscanError as exc:  # a codebook, template or review sheet with problems
@@ -75,19 +74,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read(paths: list[Path], *, wave=None, aliases=None):
-    from .ingest import read_files, read_folder
+    from .study import read_paths
 
-    if len(paths) == 1 and paths[0].is_dir():
-        return read_folder(paths[0], wave=wave, aliases=aliases)
-    files = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".docx", ".xlsx", ".doc", ".xls"))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise FileNotFoundError(f"{path}: no such file or folder")
-    return read_files(files, wave=wave, aliases=aliases)
+    return read_paths(paths, wave=wave, aliases=aliases)
 
 
 def sample_folder() -> Path:
@@ -108,189 +97,18 @@ def _demo(args) -> int:
 
 def _report(args) -> int:
     """Ingest, code, apply the review decisions found in the output folder, write everything."""
-    from .codebook import default_codebook, load_codebook
+    from .study import Study, run_report
 
-    codebook = load_codebook(args.codebook) if args.codebook else default_codebook()
-    families = args.families or [f.id for f in codebook.families if f.kind != "fact"]
-    unknown = [f for f in families if f not in {fam.id for fam in codebook.families}]
-    if unknown:  # a usage error, found before any work is done
-        print(f"quickscan: no family {unknown} in codebook {codebook.id!r}; families: "
-              f"{[f.id for f in codebook.families]}", file=sys.stderr)
-        return 2
-    with _chart_pool() as pool:  # the charts are drawn in a second process, while this one codes and writes
-        return _report_with(args, codebook, families, pool)
-
-
-def _report_with(args, codebook, families: list[str], pool) -> int:
-    from .coding import code_corpus, present
-    from .corpus import combine
-    from .review import apply_review, read_review_sheet, write_review_sheet
-
-    corpus = _read([args.data], aliases=args.aliases)
-    if args.compare:
-        corpus = combine([corpus, _read([args.compare])], aliases=args.aliases)
-    print(corpus.summary())
-    if corpus.answers.empty:
+    study = Study(data=(args.data, *([args.compare] if args.compare else [])), codebook=args.codebook,
+                  aliases=args.aliases, families=args.families, out=args.out, svg=args.svg, refi=args.refi)
+    report = run_report(study, echo=print)
+    if not report.written:
         return 1
-    out, review = args.out, args.out / "review.xlsx"
-    out.mkdir(parents=True, exist_ok=True)
-    waves = list(corpus.waves)
-    compare = (waves[0], waves[-1]) if len(waves) > 1 else None
-    charts = _charts(families, waves, compare)
-    with _progress(total=5 + 2 * args.refi + len(waves) + len(charts)) as bar:
-        bar.set_postfix_str("coding")
-        codings = code_corpus(corpus, codebook)
-        coded = f"{len(codings)} codings ({int(codings['negated'].sum())} negated)"
-        if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
-            codings, placed = apply_review(codings, read_review_sheet(review), corpus=corpus, codebook=codebook)
-            coded += f"; {len(placed)} review decision(s) applied from {review.name}"
-        bar.update()
-        _submit(pool, _keep, codings, corpus, codebook)  # sent to the chart process once
-        folder, formats = out / "charts", ("png", "svg") if args.svg else ("png",)
-        drawn = {key: _submit(pool, _draw_chart, *chart, folder, formats) for key, chart in charts.items()}
-        written = []
-        for name, write in _writers(out, codings, corpus, codebook, families, waves, compare, drawn, args.refi):
-            bar.set_postfix_str(name)
-            result = write()
-            written += result if isinstance(result, list) else [result]
-            bar.update()
-        if not review.exists():
-            bar.set_postfix_str(review.name)
-            written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook))
-        bar.update()
-        if pool is not None:  # charts the chart process has not started yet are drawn here too
-            _keep(codings, corpus, codebook)
-            for key in reversed(drawn):
-                if drawn[key].cancel():
-                    drawn[key] = _submit(None, _draw_chart, *charts[key], folder, formats)
-        for future in drawn.values():
-            written += future.result()
-            bar.update()
-        _KEPT.clear()
-    print(f"\nSelective coding with {codebook.name!r}: {coded}")
-    if families:
-        print(_pilots_per_code(present(codings), codebook, families[0]))
+    out = study.out
     print(f"\nWritten to {out}/ (question 3 left out):")
-    for path in written:
+    for path in report.written:
         print(f"  {path.relative_to(out) if path.is_relative_to(out) else path}")
-    return 1 if len(corpus.errors) else 0
-
-
-def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple[str, dict, str]]:
-    """key -> (plot function, its keywords, file name) of every chart of the report; the totals
-    (embedded in the Word reports) first."""
-    charts: dict[tuple, tuple[str, dict, str]] = {}
-    for family in families:
-        for wave in waves:
-            charts[family, wave] = ("plot_totals", {"family": family, "wave": wave}, f"{family}-{wave}-totaal")
-    for family in families:
-        if compare:
-            charts[family, *compare] = ("plot_waves", {"family": family, "before": compare[0], "after": compare[1]},
-                                        f"{family}-{compare[0]}-{compare[1]}")
-        for wave in waves:
-            charts[family, wave, "matrix"] = ("plot_matrix", {"family": family, "wave": wave},
-                                              f"{family}-{wave}-matrix")
-    return charts
-
-
-def _writers(out: Path, codings, corpus, codebook, families, waves, compare, drawn, refi: bool = False):
-    """(file name, function writing it) of every file of the report but the charts and review sheet.
-
-    The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once.
-    """
-    from .export import write_csv_tables, write_docx, write_xlsx
-
-    yield "tables.xlsx", lambda: write_xlsx(out / "tables.xlsx", codings, corpus, codebook=codebook,
-                                            families=families)
-    for wave in waves:
-        name = "report.docx" if wave == waves[-1] else f"report-{wave}.docx"
-        yield name, lambda wave=wave, name=name: write_docx(
-            out / name, codings, corpus, codebook=codebook, families=families, wave=wave,
-            compare=compare if wave == waves[-1] else None,
-            charts={(family, wave): drawn[family, wave].result()[0] for family in families})
-    yield "tables/", lambda: write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
-    yield "codings.csv", lambda: _write_csv(codings, out / "codings.csv")
-    if refi:
-        from .refi import write_qdc, write_qdpx
-
-        yield "project.qdpx", lambda: write_qdpx(corpus, codings, out / "project.qdpx", codebook=codebook)
-        yield "codebook.qdc", lambda: write_qdc(codebook, out / "codebook.qdc")
-
-
-_KEPT: dict = {}  # in the chart process: the codings, corpus and codebook of the report
-
-
-def _keep(codings, corpus, codebook) -> None:
-    _KEPT.update(codings=codings, corpus=corpus, codebook=codebook)
-
-
-def _draw_chart(plot: str, kw: dict, name: str, folder: Path, formats) -> list[Path]:
-    """Draw one chart of the kept data and save it as ``folder/name.png`` (and .svg)."""
-    from . import charts
-
-    ax = getattr(charts, plot)(_KEPT["codings"], _KEPT["corpus"], codebook=_KEPT["codebook"], **kw)
-    return charts.save_chart(ax, folder / name, formats=formats)
-
-
-def _warm_up() -> None:
-    """Import what the charts need, while the main process reads and codes."""
-    from . import charts
-
-    charts._mpl()
-
-
-@contextmanager
-def _chart_pool():
-    """A process for the charts on a machine with more than one core (None otherwise)."""
-    import os
-
-    if (os.cpu_count() or 1) < 2 or os.environ.get("QUICKSCAN_SERIAL"):
-        yield None
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # one worker: the jobs run in order in one process, which keeps the data sent first
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pool.submit(_warm_up)
-        yield pool
-
-
-def _submit(pool, function, *args):
-    """``pool.submit(function, *args)``, or the finished result without a pool."""
-    from concurrent.futures import Future
-
-    if pool is not None:
-        return pool.submit(function, *args)
-    future: Future = Future()
-    future.set_result(function(*args))
-    return future
-
-
-def _progress(total: int):
-    """A progress bar of the report's steps on a terminal (none when the output is a file)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="report", unit="step", disable=not sys.stderr.isatty(), leave=False)
-
-
-def _pilots_per_code(codings, codebook, family: str) -> str:
-    """A small text table: per code of a family, the number of pilots per wave."""
-    part = codings[codings["family"] == family]
-    waves = sorted(codings["wave"].unique())
-    counts = part.groupby(["code", "wave"])["pilot_id"].nunique()
-    width = max(len(c.label) for c in codebook.codes_of(family))
-    lines = [f"  {'pilots per code (' + family + ')':<{width}}  " + "  ".join(f"{w:>3}" for w in waves)]
-    for code in codebook.codes_of(family):
-        row = "  ".join(f"{counts.get((code.id, w), 0):>3}" for w in waves)
-        lines.append(f"  {code.label:<{width}}  {row}")
-    return "\n".join(lines)
-
-
-def _write_csv(frame, path: Path) -> Path:
-    from ._io import atomic_write
-
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return report.status
 
 
 def _ingest(args) -> int:

@@ -25,6 +25,8 @@ __all__ = [
     "CodebookError",
     "ReviewError",
     "RefiError",
+    "StudyError",
+    "UsageError",
 ]
 
 
@@ -136,3 +138,18 @@ class RefiError(InputError):
 
     code = "E501"
     default_message = "malformed REFI-QDA file"
+
+
+class StudyError(QuickscanError):
+    """A study file that is malformed: names the file and the key."""
+
+    code = "E601"
+    default_message = "malformed study file"
+
+
+class UsageError(QuickscanError):
+    """Options that do not fit together (an unknown family, no data), found before any work;
+    the command line exits with 2."""
+
+    code = "E602"
+    default_message = "wrong use"

@@ -1,0 +1,361 @@
+"""A study: everything one report needs (template, codebook, data per wave, output), and the
+function that makes the report from it.
+
+The command line and a notebook call the same function: ``quickscan report study.yaml`` is
+``run_report(load_study("study.yaml"))``. A :class:`Study` holds every option of a report
+(one place); :func:`_writers` lists every file a report writes (one place).
+
+>>> study = Study(data=("data/sample/T0",), families=("basisset",))
+>>> study.out
+PosixPath('quickscan-out')
+>>> replace(study, svg=True).svg
+True
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from .errors import StudyError, UsageError
+
+__all__ = ["Study", "Report", "load_study", "run_report"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """Every option of a report. Paths are as given (a study file makes them absolute).
+
+    ``data`` holds one folder or workbook per wave (or one with several waves); ``waves``
+    optionally names the wave of each (else the wave comes from folder and file names).
+    """
+
+    data: tuple[Path, ...] = ()
+    waves: tuple[str | None, ...] = ()
+    template: Path | None = None
+    codebook: Path | None = None
+    aliases: Path | None = None
+    families: tuple[str, ...] | None = None
+    title: str | None = None
+    out: Path = Path("quickscan-out")
+    svg: bool = False
+    refi: bool = False
+    source: Path | None = field(default=None, compare=False)  # the study file, if any
+
+    def __post_init__(self) -> None:
+        def path(value):
+            return None if value is None else Path(value)
+
+        object.__setattr__(self, "data", tuple(Path(p) for p in self.data))
+        object.__setattr__(self, "waves", tuple(self.waves) or (None,) * len(self.data))
+        for name in ("template", "codebook", "aliases", "source"):
+            object.__setattr__(self, name, path(getattr(self, name)))
+        object.__setattr__(self, "out", Path(self.out))
+        if self.families is not None:
+            object.__setattr__(self, "families", tuple(self.families))
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`run_report` did: the files written (in order), the input's problems, and
+    what was read and coded. ``status`` is 1 when an input file could not be read, else 0."""
+
+    study: Study
+    written: tuple[Path, ...]
+    corpus: Any  # Corpus
+    codings: Any  # DataFrame
+    codebook: Any  # Codebook
+    families: tuple[str, ...]
+    coded: str = ""
+
+    @property
+    def problems(self):
+        return self.corpus.problems
+
+    @property
+    def status(self) -> int:
+        return 1 if len(self.corpus.errors) or not self.written else 0
+
+
+def load_study(path: str | PathLike[str], **overrides: Any) -> Study:
+    """Read a study file (YAML); relative paths are relative to the file. Keywords override it.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "study.yaml").write_text("data: {T0: forms/T0}\\nout: uit\\n")
+    >>> study = load_study(folder / "study.yaml", svg=True)
+    >>> study.data[0] == folder / "forms" / "T0", study.waves, study.out == folder / "uit", study.svg
+    (True, ('T0',), True, True)
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise StudyError(path, f"not readable YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise StudyError(path, f"not UTF-8 text: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise StudyError(path, "a study file is a mapping of keys (template, codebook, data, out, ...)")
+    known = {f.name for f in fields(Study)} - {"waves", "source"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise StudyError(path, f"unknown key(s) {unknown}; known keys: {sorted(known)}", place=unknown[0])
+    base = path.parent
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "data":
+            values["data"], values["waves"] = _data(path, value)
+        elif key in ("template", "codebook", "aliases", "out"):
+            if not isinstance(value, str):
+                raise StudyError(path, f"expected a path, got {value!r}", place=key)
+            values[key] = base / value
+        elif key == "families":
+            if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
+                raise StudyError(path, "expected a list of family ids", place=key)
+            values[key] = tuple(value)
+        elif key in ("svg", "refi"):
+            if not isinstance(value, bool):
+                raise StudyError(path, f"expected true or false, got {value!r}", place=key)
+            values[key] = value
+        else:
+            if value is not None and not isinstance(value, str):
+                raise StudyError(path, f"expected text, got {value!r}", place=key)
+            values[key] = value
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Study(**values, source=path)
+
+
+def _data(path: Path, value: Any) -> tuple[tuple[Path, ...], tuple[str | None, ...]]:
+    """``data:`` as a path, a list of paths, or a mapping wave -> path."""
+    base = path.parent
+    if isinstance(value, str):
+        return (base / value,), (None,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(base / v for v in value), (None,) * len(value)
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return tuple(base / v for v in value.values()), tuple(str(w) for w in value)
+    raise StudyError(path, "expected a folder or workbook, a list of them, or wave: folder lines", place="data")
+
+
+def run_report(study: Study, *, echo: Callable[[str], object] | None = None) -> Report:
+    """Ingest, code, apply the review decisions found in the output folder, write everything.
+
+    ``echo`` receives the lines to show as the work goes (the CLI passes ``print``).
+    Raises :class:`UsageError` (before any work) for an unknown family or missing data.
+    """
+    from .codebook import default_codebook, load_codebook
+
+    echo = echo or (lambda line: None)
+    if not study.data:
+        raise UsageError(study.source, "no data: give a folder or workbook of forms")
+    codebook = load_codebook(study.codebook) if study.codebook else default_codebook()
+    families = list(study.families or [f.id for f in codebook.families if f.kind != "fact"])
+    unknown = [f for f in families if f not in {fam.id for fam in codebook.families}]
+    if unknown:  # a usage error, found before any work is done
+        raise UsageError(None, f"no family {unknown} in codebook {codebook.id!r}; families: "
+                               f"{[f.id for f in codebook.families]}")
+    with _chart_pool() as pool:  # the charts are drawn in a second process, while this one codes and writes
+        return _report_with(study, codebook, families, pool, echo)
+
+
+def _read_data(study: Study):
+    """The corpus of all waves of the study."""
+    from .corpus import combine
+    from .template import load_template
+
+    template = load_template(study.template) if study.template else None
+    parts = [read_paths([path], wave=wave, template=template, aliases=study.aliases)
+             for path, wave in zip(study.data, study.waves)]
+    return parts[0] if len(parts) == 1 else combine(parts, aliases=study.aliases)
+
+
+def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None):
+    """One corpus of folders and files (a single folder is read with :func:`read_folder`)."""
+    from .ingest import read_files, read_folder
+
+    if len(paths) == 1 and paths[0].is_dir():
+        return read_folder(paths[0], wave=wave, template=template, aliases=aliases)
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".docx", ".xlsx", ".doc", ".xls"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return read_files(files, wave=wave, template=template, aliases=aliases)
+
+
+def _report_with(study: Study, codebook, families: list[str], pool, echo) -> Report:
+    from .coding import code_corpus, present
+    from .review import apply_review, read_review_sheet, write_review_sheet
+
+    corpus = _read_data(study)
+    echo(corpus.summary())
+    if corpus.answers.empty:
+        return Report(study, (), corpus, None, codebook, tuple(families))
+    out, review = study.out, study.out / "review.xlsx"
+    out.mkdir(parents=True, exist_ok=True)
+    waves = list(corpus.waves)
+    compare = (waves[0], waves[-1]) if len(waves) > 1 else None
+    charts = _charts(families, waves, compare)
+    with _progress(total=5 + 2 * study.refi + len(waves) + len(charts)) as bar:
+        bar.set_postfix_str("coding")
+        codings = code_corpus(corpus, codebook)
+        coded = f"{len(codings)} codings ({int(codings['negated'].sum())} negated)"
+        if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
+            codings, placed = apply_review(codings, read_review_sheet(review), corpus=corpus, codebook=codebook)
+            coded += f"; {len(placed)} review decision(s) applied from {review.name}"
+        bar.update()
+        _submit(pool, _keep, codings, corpus, codebook)  # sent to the chart process once
+        folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
+        drawn = {key: _submit(pool, _draw_chart, *chart, folder, formats) for key, chart in charts.items()}
+        written: list[Path] = []
+        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn):
+            bar.set_postfix_str(name)
+            result = write()
+            written += result if isinstance(result, list) else [result]
+            bar.update()
+        if not review.exists():
+            bar.set_postfix_str(review.name)
+            written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook))
+        bar.update()
+        if pool is not None:  # charts the chart process has not started yet are drawn here too
+            _keep(codings, corpus, codebook)
+            for key in reversed(drawn):
+                if drawn[key].cancel():
+                    drawn[key] = _submit(None, _draw_chart, *charts[key], folder, formats)
+        for future in drawn.values():
+            written += future.result()
+            bar.update()
+        _KEPT.clear()
+    echo(f"\nSelective coding with {codebook.name!r}: {coded}")
+    if families:
+        echo(_pilots_per_code(present(codings), codebook, families[0]))
+    return Report(study, tuple(written), corpus, codings, codebook, tuple(families), coded)
+
+
+def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple[str, dict, str]]:
+    """key -> (plot function, its keywords, file name) of every chart of the report; the totals
+    (embedded in the Word reports) first."""
+    charts: dict[tuple, tuple[str, dict, str]] = {}
+    for family in families:
+        for wave in waves:
+            charts[family, wave] = ("plot_totals", {"family": family, "wave": wave}, f"{family}-{wave}-totaal")
+    for family in families:
+        if compare:
+            charts[family, *compare] = ("plot_waves", {"family": family, "before": compare[0], "after": compare[1]},
+                                        f"{family}-{compare[0]}-{compare[1]}")
+        for wave in waves:
+            charts[family, wave, "matrix"] = ("plot_matrix", {"family": family, "wave": wave},
+                                              f"{family}-{wave}-matrix")
+    return charts
+
+
+def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
+             drawn) -> Iterator[tuple[str, Callable[[], Path | list[Path]]]]:
+    """(file name, function writing it) of every file of the report but the charts and review sheet.
+
+    The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once.
+    """
+    from .export import write_csv_tables, write_docx, write_xlsx
+
+    out = study.out
+    yield "tables.xlsx", lambda: write_xlsx(out / "tables.xlsx", codings, corpus, codebook=codebook,
+                                            families=families)
+    for wave in waves:
+        name = "report.docx" if wave == waves[-1] else f"report-{wave}.docx"
+        yield name, lambda wave=wave, name=name: write_docx(
+            out / name, codings, corpus, codebook=codebook, families=families, wave=wave,
+            compare=compare if wave == waves[-1] else None,
+            charts={(family, wave): drawn[family, wave].result()[0] for family in families})
+    yield "tables/", lambda: write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
+    yield "codings.csv", lambda: _write_csv(codings, out / "codings.csv")
+    if study.refi:
+        from .refi import write_qdc, write_qdpx
+
+        yield "project.qdpx", lambda: write_qdpx(corpus, codings, out / "project.qdpx", codebook=codebook)
+        yield "codebook.qdc", lambda: write_qdc(codebook, out / "codebook.qdc")
+
+
+_KEPT: dict = {}  # in the chart process: the codings, corpus and codebook of the report
+
+
+def _keep(codings, corpus, codebook) -> None:
+    _KEPT.update(codings=codings, corpus=corpus, codebook=codebook)
+
+
+def _draw_chart(plot: str, kw: dict, name: str, folder: Path, formats) -> list[Path]:
+    """Draw one chart of the kept data and save it as ``folder/name.png`` (and .svg)."""
+    from . import charts
+
+    ax = getattr(charts, plot)(_KEPT["codings"], _KEPT["corpus"], codebook=_KEPT["codebook"], **kw)
+    return charts.save_chart(ax, folder / name, formats=formats)
+
+
+def _warm_up() -> None:
+    """Import what the charts need, while the main process reads and codes."""
+    from . import charts
+
+    charts._mpl()
+
+
+@contextmanager
+def _chart_pool():
+    """A process for the charts on a machine with more than one core (None otherwise)."""
+    import os
+
+    if (os.cpu_count() or 1) < 2 or os.environ.get("QUICKSCAN_SERIAL"):
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # one worker: the jobs run in order in one process, which keeps the data sent first
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_warm_up)
+        yield pool
+
+
+def _submit(pool, function, *args):
+    """``pool.submit(function, *args)``, or the finished result without a pool."""
+    from concurrent.futures import Future
+
+    if pool is not None:
+        return pool.submit(function, *args)
+    future: Future = Future()
+    future.set_result(function(*args))
+    return future
+
+
+def _progress(total: int):
+    """A progress bar of the report's steps on a terminal (none when the output is a file)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="report", unit="step", disable=not sys.stderr.isatty(), leave=False)
+
+
+def _pilots_per_code(codings, codebook, family: str) -> str:
+    """A small text table: per code of a family, the number of pilots per wave."""
+    part = codings[codings["family"] == family]
+    waves = sorted(codings["wave"].unique())
+    counts = part.groupby(["code", "wave"])["pilot_id"].nunique()
+    width = max(len(c.label) for c in codebook.codes_of(family))
+    lines = [f"  {'pilots per code (' + family + ')':<{width}}  " + "  ".join(f"{w:>3}" for w in waves)]
+    for code in codebook.codes_of(family):
+        row = "  ".join(f"{counts.get((code.id, w), 0):>3}" for w in waves)
+        lines.append(f"  {code.label:<{width}}  {row}")
+    return "\n".join(lines)
+
+
+def _write_csv(frame, path: Path) -> Path:
+    from ._io import atomic_write
+
+    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))

@@ -150,3 +150,47 @@ def test_docx_real_word_files_that_are_not_forms_are_refused_clearly(path):
         read_docx(path)
     message = str(exc.value)
     assert str(path) in message and "table(s)" in message and "[E106]" in message
+
+
+def _patched(src, target, part: str, change) -> object:
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, change(data) if item.filename == part else data)
+    return target
+
+
+def test_docx_doctype_with_an_internal_entity_is_refused_not_read_with_text_missing(tmp_path, write_form, answers):
+    from quickscan.errors import CorruptFileError
+
+    def change(data):
+        head = b'<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY org "Gemeente Zeist">]>'
+        return head + data.split(b"?>", 1)[1].replace(b"Antwoord op vraag 9", b"&org; en meer", 1)
+
+    form = _patched(write_form(answers), tmp_path / "entiteit.docx", "word/document.xml", change)
+    with pytest.raises(CorruptFileError, match=r"entiteit.docx: word/document.xml has a DOCTYPE.*no text is lost"):
+        read_docx(form)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data.replace(b"</w:numbering>", b""),  # not well-formed
+    lambda data: data.replace(b'w:start w:val="1"', b'w:start w:val="een"'),  # not a number
+    lambda data: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + data.split(b"?>", 1)[1],
+])
+def test_docx_damaged_numbering_is_ignored_with_a_warning_and_the_form_kept(tmp_path, write_form, answers, damage):
+    import zipfile
+
+    item = (b'<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+            b"<w:r><w:t>Extra les</w:t></w:r></w:p><w:sectPr")
+    src = _patched(write_form(answers, layout=4), tmp_path / "lijst.docx", "word/document.xml",
+                   lambda data: data.replace(b"<w:sectPr", item, 1))  # a numbered list item under question 20
+    with zipfile.ZipFile(src) as z:
+        assert b'w:start w:val="1"' in z.read("word/numbering.xml")
+    assert "\n- Extra les" in read_docx(src).answer("buurtcirkel-zeist", 20)
+    form = _patched(src, tmp_path / "T0-nummering.docx", "word/numbering.xml", damage)
+    corpus = read_docx(form)
+    assert corpus.answer("buurtcirkel-zeist", 20).endswith("Extra les")
+    warning = corpus.problems[corpus.problems.code == "W125"].iloc[0]
+    assert warning.place == "word/numbering.xml" and "list numbers are left out" in warning.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -44,3 +45,80 @@ def test_io_replaced_file_keeps_its_permissions(tmp_path):
     target.chmod(0o640)
     atomic_write(target, lambda tmp: Path(tmp).write_bytes(b"new"))
     assert target.stat().st_mode & 0o777 == 0o640 and target.read_bytes() == b"new"
+
+
+# -- safe YAML ---------------------------------------------------------------------------------
+
+_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)  # 9**9 = 387 million nodes once expanded, 1 KB as text
+
+
+@pytest.mark.parametrize("kind", ["codebook", "template", "aliases", "check"])
+def test_io_yaml_alias_bomb_is_refused_everywhere(tmp_path, kind, capsys):
+    import time
+
+    from quickscan import errors
+    from quickscan.cli import main
+    from quickscan.codebook import load_codebook
+    from quickscan.corpus import read_aliases
+    from quickscan.template import load_template
+
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(_LAUGHS, "utf-8")
+    start = time.perf_counter()
+    if kind == "check":
+        assert main(["check", str(path)]) == 1
+        message = capsys.readouterr().out
+    else:
+        load = {"codebook": load_codebook, "template": load_template, "aliases": read_aliases}[kind]
+        with pytest.raises(errors.QuickscanError) as info:
+            load(path)
+        message = str(info.value)
+    assert time.perf_counter() - start < 5  # refused before expansion (was 44 s and 5.9 GB)
+    assert str(path) in message and "aliases expand to more than 1,000,000 nodes" in message
+    assert "QUICKSCAN_MAX_YAML_NODES=" in message
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: !!python/object/apply:os.system ['echo hi']", "tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ("a: !!binary aGFsbG8=", "tag 'tag:yaml.org,2002:binary' is not allowed"),
+    ("a: !eigen x", "tag '!eigen' is not allowed"),
+    ("a: &a [1, *a]", "recursive YAML"),
+    ("a: [unclosed", "not valid YAML"),
+])
+def test_io_yaml_refuses_tags_and_recursion(text, message):
+    from quickscan import errors
+    from quickscan._io import parse_yaml
+
+    with pytest.raises(errors.InputError, match=re.escape(message)) as info:
+        parse_yaml(text, "x.yaml")
+    assert re.match(r"x.yaml: line \d+: ", str(info.value))
+
+
+def test_io_yaml_plain_data_is_what_safe_load_gives():
+    import yaml
+
+    from quickscan._io import parse_yaml
+
+    text = "base: &b {x: 1, y: [a, b]}\nother:\n  <<: *b\n  z: 2020-03-01\nflag: yes\nn: ~\n"
+    assert parse_yaml(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
+def test_io_yaml_in_utf16_with_bom_is_read(tmp_path, encoding):
+    from quickscan.codebook import load_codebook
+
+    path = tmp_path / "cb.yaml"
+    path.write_text("id: mini\nfamilies: [{id: f, codes: [{id: a, label: Één, patterns: [hulp*]}]}]\n", encoding)
+    assert load_codebook(path).code("a").label == "Één"
+
+
+def test_io_yaml_in_latin1_names_file_line_and_what_to_do(tmp_path):
+    from quickscan.errors import TemplateError
+    from quickscan.template import load_template
+
+    path = tmp_path / "t.yaml"
+    path.write_bytes("id: x\nname: Cliënt\n".encode("latin-1"))
+    with pytest.raises(TemplateError, match=r"t.yaml: line 2: not UTF-8 text \(byte 15.*save the file as UTF-8"):
+        load_template(path)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ._package import open_package
+from ._package import check_xml, open_package
 from .corpus import UNMATCHED, Corpus, pilot_id, pilot_name, problem, wave_from_name
 from .errors import CorruptFileError, EmptyDocumentError, NotAQuickscanForm
 from .template import Template, default_template, normalize
@@ -101,7 +101,7 @@ def read_form(path: str | PathLike[str], *, wave: str | None, template: Template
     """The answer rows and problems of one form, without building a DataFrame (fast path for folders)."""
     path = Path(path)
     wave_found = wave or wave_from_name(path)
-    pieces, counts = _read_pieces(path)
+    pieces, counts, notes = _read_pieces(path)
     if not any((p.text.strip() if isinstance(p, _Para) else any(c.strip() for c in p.cells)) for p in pieces):
         raise EmptyDocumentError(path, "the document holds no text")
     answers, unmatched, worded = _assemble(pieces, template)
@@ -112,7 +112,7 @@ def read_form(path: str | PathLike[str], *, wave: str | None, template: Template
             f"not a quick-scan form: {counts}, but the wording of only {len(worded)} of the "
             f"{len(template.questions)} questions of {template.name!r} was recognised (found: {seen})",
         )
-    problems = []
+    problems = notes
     if wave_found is None:
         wave_found = "T0"
         problems.append(problem("warning", "W120", path, None, "no wave in the file or folder name; assumed T0"))
@@ -168,20 +168,22 @@ class _Names:
         self.abstractNumId = q("abstractNumId")
 
 
-def _read_pieces(path: Path) -> tuple[list[_Para | _Row], str]:
+def _read_pieces(path: Path) -> tuple[list[_Para | _Row], str, list[dict]]:
+    """The pieces of a form, what it holds (for messages), and warnings about parts that were ignored."""
+    notes: list[dict] = []
     with open_package(path) as package:
         names = set(package.namelist())
         main = _main_part(package, names)
         if main is None:
             raise CorruptFileError(path, "not a Word document: the package has no word/document.xml")
-        try:
-            root = etree.fromstring(package.read(main), _PARSER)
-            w = _Names(etree.QName(root).namespace)
-            used = {el.get(w.val) for el in root.iter(w.pStyle)}
-            styles = _styles(package, "word/styles.xml", names, used - {None})
-            numbering = _numbering(package, "word/numbering.xml", names) if root.find(f".//{w.numPr}") is not None else {}
-        except etree.XMLSyntaxError as exc:
-            raise CorruptFileError(path, f"damaged XML in {main}: {exc}") from exc
+        check_xml(package, [main, "word/styles.xml", "word/numbering.xml"], path)
+        root = _parse(package.read(main), path, main)
+        w = _Names(etree.QName(root).namespace)
+        used = {el.get(w.val) for el in root.iter(w.pStyle)}
+        styles = _optional(_styles, package, "word/styles.xml", names, used - {None}, path=path, notes=notes,
+                           what="paragraph styles (headings, lists) are not used to find questions") or {}
+        numbering = _optional(_numbering, package, "word/numbering.xml", names, path=path, notes=notes,
+                              what="list numbers are left out of the text") if root.find(f".//{w.numPr}") is not None else {}
     ns = w.ns
     if ns not in _NS:
         raise CorruptFileError(path, f"not a Word document: unexpected XML namespace {ns}")
@@ -190,10 +192,38 @@ def _read_pieces(path: Path) -> tuple[list[_Para | _Row], str]:
     body = root.find(w.body)
     if body is None:
         raise CorruptFileError(path, "not a Word document: no body")
-    walker = _Walker(w, styles, numbering.get(ns, {}))
+    walker = _Walker(w, styles, (numbering or {}).get(ns, {}))
     walker.walk(body)
     counts = f"{walker.n_paras} paragraph(s) and {walker.n_tables} table(s)"
-    return walker.pieces, counts
+    return walker.pieces, counts, notes
+
+
+def _parse(data: bytes, path: Path, part: str):
+    """Parse one XML part of the package: damaged XML and any DOCTYPE are refused.
+
+    Word never writes a DOCTYPE; one that declares entities would make the parser (which
+    never expands entities) drop the text that follows them, so the form is refused rather
+    than read with text missing.
+    """
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise CorruptFileError(path, f"damaged XML in {part}: {exc}") from exc
+    if root.getroottree().docinfo.doctype:
+        raise CorruptFileError(path, f"{part} has a DOCTYPE (entity declarations), which Word never writes; "
+                               "refused so that no text is lost. Open the file in Word and save it again")
+    return root
+
+
+def _optional(read, package, part: str, *args, path: Path, notes: list[dict], what: str):
+    """``read(package, part, *args)``, or None with a warning when the part is damaged: the form is
+    read without it (its text is all in the document part)."""
+    try:
+        return read(package, part, *args, path=path)
+    except (CorruptFileError, ValueError, TypeError, AttributeError) as exc:
+        reason = exc.message if isinstance(exc, CorruptFileError) else f"{type(exc).__name__}: {exc}"
+        notes.append(problem("warning", "W125", path, part, f"{part} is damaged and was ignored ({reason}); {what}"))
+        return None
 
 
 def _main_part(package, names: set[str]) -> str | None:
@@ -228,7 +258,7 @@ def _style_kind(name: str) -> str | None:
     return "" if key.startswith(_PLAIN_STYLES) else None
 
 
-def _styles(package, part: str, names: set[str], used: set[str]) -> dict[str, str]:
+def _styles(package, part: str, names: set[str], used: set[str], *, path: Path) -> dict[str, str]:
     """Style id -> 'heading' / 'bullet' / 'number' for the paragraph styles the document uses.
 
     Common style ids (Heading2, Kop2, ListBullet) tell it by themselves; styles.xml is
@@ -237,7 +267,7 @@ def _styles(package, part: str, names: set[str], used: set[str]) -> dict[str, st
     kinds = {sid: _style_kind(sid) for sid in used}
     unknown = {sid for sid, kind in kinds.items() if kind is None}
     if unknown and part in names:
-        root = etree.fromstring(package.read(part), _PARSER)
+        root = _parse(package.read(part), path, part)
         w = _Names(etree.QName(root).namespace)
         based: dict[str, str] = {}
         for style in root.iter(w.style):
@@ -259,11 +289,11 @@ def _styles(package, part: str, names: set[str], used: set[str]) -> dict[str, st
     return {sid: kind or "" for sid, kind in kinds.items()}
 
 
-def _numbering(package, part: str, names: set[str]) -> dict[str, dict[tuple[str, str], tuple[str, str, int]]]:
+def _numbering(package, part: str, names: set[str], *, path: Path) -> dict[str, dict[tuple[str, str], tuple[str, str, int]]]:
     """Per namespace: (numId, ilvl) -> (numFmt, lvlText, start)."""
     if part not in names:
         return {}
-    root = etree.fromstring(package.read(part), _PARSER)
+    root = _parse(package.read(part), path, part)
     ns = etree.QName(root).namespace
     w = _Names(ns)
     abstract: dict[str, dict[str, tuple[str, str, int]]] = {}
@@ -392,11 +422,13 @@ class _Walker:
         w = self.w
         num_id_el, ilvl_el = num.find(w.numId), num.find(w.ilvl)
         num_id = num_id_el.get(w.val) if num_id_el is not None else ""
-        ilvl = ilvl_el.get(w.val) if ilvl_el is not None else "0"
+        raw = (ilvl_el.get(w.val) if ilvl_el is not None else None) or "0"
+        level = min(max(int(raw), 0), 8) if raw.isdigit() else 0  # Word has levels 0-8; ignore nonsense
+        ilvl = str(level)
         if num_id in ("", "0"):
             return style, ""
         fmt, lvl_text, start = self.numbering.get((num_id, ilvl), ("bullet", "", 1))
-        indent = "  " * int(ilvl or 0)
+        indent = "  " * level
         if fmt in ("bullet", "none"):
             return ("bullet" if style != "heading" else style), indent + "- "
         key = (num_id, ilvl)

@@ -63,10 +63,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
-from ._package import open_package
+from ._limits import check, limit, over
+from ._package import check_xml, open_package
 from .corpus import UNMATCHED, Corpus, combine, pilot_id, pilot_name, problem, wave_from_name
 from ._io import atomic_write
-from .errors import CorruptFileError, InputError, NotAQuickscanForm
+from .errors import CorruptFileError, InputError, NotAQuickscanForm, QuickscanError
 from .template import Template, default_template, normalize
 
 __all__ = ["read_excel", "write_excel", "to_workbook", "MAX_CELL", "SCAN"]
@@ -88,6 +89,8 @@ _UNASSIGNED = re.compile(r"^niet toegewezen \d+$")  # on normalized text
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _TO_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b\x0c\r\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_XML = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_XML = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_MERGE_XML = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=[\"']\$?([A-Za-z]{1,3}\$?\d{0,7}):\$?([A-Za-z]{1,3}\$?\d{0,7})")
 
 
 # -- text conventions -----------------------------------------------------------------------
@@ -241,23 +244,26 @@ class _Grid:
 def _grid(ws, formulas: dict[tuple[int, int], str], source: Path, problems: list[dict]) -> _Grid:
     """A sheet's cells as text; a formula without a cached value as its formula text."""
     cells: dict[tuple[int, int], str] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if not hasattr(cell, "row"):  # EmptyCell (read-only mode)
-                continue
-            key = (cell.row - 1, cell.column - 1)
-            text = cell_text(cell.value)
-            # t="str" with an empty <v/> is a formula whose cached value is the empty text
-            if cell.value is None and key in formulas and cell.data_type != "str":
-                text = formulas[key]
-                problems.append(problem(
-                    "warning", "W131", source, f"sheet {ws.title}, cell {cell.coordinate}",
-                    f"formula without a calculated value; read as its formula text {text!r} "
-                    "(open and save the file in Excel to calculate it)",
-                ))
-            if text:
-                cells[key] = text
+    for cell in present_cells(ws):
+        key = (cell.row - 1, cell.column - 1)
+        text = cell_text(cell.value)
+        # t="str" with an empty <v/> is a formula whose cached value is the empty text
+        if cell.value is None and key in formulas and cell.data_type != "str":
+            text = formulas[key]
+            problems.append(problem(
+                "warning", "W131", source, f"sheet {ws.title}, cell {cell.coordinate}",
+                f"formula without a calculated value; read as its formula text {text!r} "
+                "(open and save the file in Excel to calculate it)",
+            ))
+        if text:
+            cells[key] = text
     shape = (max((r for r, _ in cells), default=-1) + 1, max((c for _, c in cells), default=-1) + 1)
+    if shape[0] * shape[1] > limit("cells"):  # the tables are read over the used range: bound it
+        far = max(cells, key=lambda k: k[0] * shape[1] + k[1])
+        raise over("cells", shape[0] * shape[1], source,
+                   f"sheet {ws.title}: its used range A1:{get_column_letter(shape[1])}{shape[0]} spans "
+                   f"{shape[0] * shape[1]:,} cells; the cell {get_column_letter(far[1] + 1)}{far[0] + 1} lies far "
+                   "outside any table (delete it if it does not belong there)")
     merged: dict[tuple[int, int], tuple[int, int]] = {}
     for rng in ws.merged_cells.ranges if hasattr(ws, "merged_cells") else ():  # none in read-only mode
         top = (rng.min_row - 1, rng.min_col - 1)
@@ -271,13 +277,78 @@ def _grid(ws, formulas: dict[tuple[int, int], str], source: Path, problems: list
 def _formula_cells(ws) -> dict[tuple[int, int], str]:
     """The formula text of every formula cell of a sheet loaded with ``data_only=False``."""
     out = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if getattr(cell, "data_type", None) == "f" and cell.value is not None:
-                text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None)
-                if text:
-                    out[(cell.row - 1, cell.column - 1)] = str(text)
+    for cell in present_cells(ws):
+        if getattr(cell, "data_type", None) == "f" and cell.value is not None:
+            text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None)
+            if text:
+                out[(cell.row - 1, cell.column - 1)] = str(text)
     return out
+
+
+def present_cells(ws):
+    """The cells a sheet holds, never the empty cells of its range: ``iter_rows`` would make every
+    cell of ``A1:XFD1048576`` for a sheet with one cell there (17 billion)."""
+    cells = getattr(ws, "_cells", None)
+    if cells is not None:  # a normal worksheet: the cells read from the file, in file order
+        return list(cells.values())
+    ws.reset_dimensions()  # read-only: ignore the declared range, give each row up to its last cell
+    return [cell for row in ws.iter_rows() for cell in row if hasattr(cell, "row")]
+
+
+def present_rows(ws, *, min_row: int = 1):
+    """(row number, values up to the row's last cell) of the rows a sheet holds, from ``min_row``.
+
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> ws["B2"], ws["XFD1048576"] = "a", "b"
+    >>> [(r, len(v)) for r, v in present_rows(ws)]
+    [(2, 2), (1048576, 16384)]
+    """
+    rows: dict[int, dict[int, Any]] = defaultdict(dict)
+    for cell in present_cells(ws):
+        if cell.row >= min_row:
+            rows[cell.row][cell.column] = cell.value
+    for r in sorted(rows):
+        values = rows[r]
+        yield r, tuple(values.get(c) for c in range(1, max(values) + 1))
+
+
+def check_workbook(package, path: Path) -> bool:
+    """Check an opened workbook package against the budgets before openpyxl loads it (its XML,
+    the cells of each sheet); returns whether any sheet holds a formula."""
+    names = package.namelist()
+    check_xml(package, [n for n in names if n.lower().endswith((".xml", ".rels", ".vml"))], path)
+    has_formulas = False
+    for n in names:
+        if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+            data = package.read(n)
+            check_cells(data, path, n)
+            has_formulas = has_formulas or bool(_FORMULA_XML.search(data))
+    return has_formulas
+
+
+def check_cells(xml: bytes, path: Path, part: str) -> None:
+    """Refuse a sheet (its XML) holding more cells than the budget ``cells`` before openpyxl loads it:
+    the cells it stores, and the cells of its merged ranges (openpyxl makes an object for each)."""
+    if len(xml) // 8 > limit("cells"):  # a cell takes at least 8 bytes of XML: count only when it may be over
+        count = sum(1 for _ in _CELL_XML.finditer(xml))
+        check("cells", count, path, f"{part} holds {count:,} cells")
+    if b"mergeCell" in xml:
+        merged = 0
+        for m in _MERGE_XML.finditer(xml):
+            (c1, r1), (c2, r2) = _cell_ref(m[1]), _cell_ref(m[2])
+            merged += (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+        check("cells", merged, path, f"{part} merges {merged:,} cells")
+
+
+def _cell_ref(ref: bytes) -> tuple[int, int]:
+    """(column, row) of ``b"XFD1048576"``."""
+    ref = ref.replace(b"$", b"")
+    letters = ref.rstrip(b"0123456789")
+    column = 0
+    for ch in letters.upper():
+        column = column * 26 + ch - 64
+    return column, int(ref[len(letters):] or 1)
 
 
 def _first_texts(grid: _Grid, n: int = 6) -> list[str]:
@@ -605,9 +676,7 @@ def _read_grids(path: Path, sheet: str | None) -> tuple[list[_Grid], list[dict]]
         names = package.namelist()
         if not any(n.startswith("xl/") for n in names):
             raise NotAQuickscanForm(path, "not an Excel workbook (the package has no xl/ part)")
-        has_formulas = any(
-            _FORMULA_XML.search(package.read(n)) for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
-        )
+        has_formulas = check_workbook(package, path)
     data = path.read_bytes()
     values = _load(data, path, data_only=True)
     formulas = _load(data, path, data_only=False) if has_formulas else None
@@ -620,6 +689,8 @@ def _read_grids(path: Path, sheet: str | None) -> tuple[list[_Grid], list[dict]]
         problems: list[dict] = []
         try:
             grids = [_grid(ws, _formula_cells(formulas[ws.title]) if formulas else {}, path, problems) for ws in sheets]
+        except QuickscanError:
+            raise
         except Exception as exc:  # noqa: BLE001 - in read-only mode openpyxl parses the sheets only now
             raise CorruptFileError(path, f"cannot read the workbook: {exc}") from exc
         return grids, problems

@@ -156,14 +156,9 @@ def _check_refi(path: Path) -> str:
 
 
 def _check_yaml(path: Path) -> str:
-    import yaml
+    from ._io import read_yaml
 
-    from .errors import QuickscanError
-
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise QuickscanError(path, f"not readable YAML: {exc}") from exc
+    data = read_yaml(path)
     if isinstance(data, dict) and "families" in data:
         from .codebook import load_codebook
 

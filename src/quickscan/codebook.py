@@ -41,6 +41,7 @@ from typing import Any
 
 import yaml
 
+from ._io import parse_yaml, read_text
 from .errors import CodebookError
 from .template import Template, default_template
 
@@ -347,10 +348,7 @@ def load_codebook(path: str | PathLike[str] | None = None, *, template: Template
             raise CodebookError(source, f"the bundled codebook is missing: {exc}") from exc
     else:
         source = str(path)
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as exc:
-            raise CodebookError(path, f"cannot read codebook: {exc.strerror}") from exc
+        text = read_text(path, error=CodebookError, what="codebook")
     return _parse(text, source, template or default_template())
 
 
@@ -364,7 +362,6 @@ def default_codebook() -> Codebook:
     return _LOADED["default"]
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: 10x faster
 
 
 class _Problems:
@@ -396,12 +393,7 @@ class _Problems:
 
 
 def _parse(text: str, source: str, template: Template) -> Codebook:
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}" if mark else None
-        raise CodebookError(source, f"not valid YAML: {getattr(exc, 'problem', exc)}", place=place) from exc
+    data = parse_yaml(text, source, error=CodebookError)
     if not isinstance(data, dict):
         raise CodebookError(source, "a codebook is a mapping with the keys id, name, families")
     problems = _Problems(source)

@@ -339,14 +339,10 @@ def read_aliases(path: str | PathLike[str]) -> dict[str, str]:
         Thuis in de Wijk Wijk bij Duurstede:
           - Thuis in de wijk (WbD)
     """
-    import yaml
-
+    from ._io import read_yaml
     from .errors import InputError
 
-    try:
-        data = yaml.safe_load(Path(path).read_text("utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(path, f"cannot read alias file: {exc}") from exc
+    data = read_yaml(path, error=InputError, what="alias file") or {}
     if not isinstance(data, dict):
         raise InputError(path, "an alias file maps a pilot name to a list of other names")
     aliases: dict[str, str] = {}

@@ -18,6 +18,7 @@ __all__ = [
     "EncryptedFileError",
     "CorruptFileError",
     "ArchiveTooLargeError",
+    "LimitError",
     "EmptyDocumentError",
     "NotAQuickscanForm",
     "DuplicatePilotError",
@@ -88,6 +89,13 @@ class CorruptFileError(InputError):
 class ArchiveTooLargeError(InputError):
     code = "E104"
     default_message = "refused: the unpacked size of this file is implausibly large"
+
+
+class LimitError(ArchiveTooLargeError):
+    """A file that would need more than quickscan's budget for one file (see ``docs/safety.md``)."""
+
+    code = "E108"
+    default_message = "refused: over the budget for one file"
 
 
 class EmptyDocumentError(InputError):

@@ -16,6 +16,7 @@ from pathlib import Path
 from ._docx import read_docx, read_form
 from ._xlsx import read_excel, write_excel
 from .corpus import Corpus, combine, problem, wave_from_name
+from ._limits import regular_file
 from .errors import QuickscanError
 from .template import Template, default_template
 
@@ -67,6 +68,7 @@ def read_files(
     for path in _progress(paths, progress):
         reader = _READERS.get(path.suffix.lower())
         try:
+            regular_file(path)  # a FIFO or /dev/zero would block or never end
             if reader is None:
                 raise_legacy(path)
             elif reader is read_docx:  # forms: rows only, one DataFrame for all of them below
@@ -78,17 +80,50 @@ def read_files(
                 parts.append(reader(path, wave=wave, template=template))
         except QuickscanError as exc:
             problems.append(problem("error", exc.code, exc.path or path, exc.place, exc.message))
+        except MemoryError:
+            problems.append(problem("error", "E108", path, None, _OUT_OF_MEMORY))
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not take the folder down
             problems.append(problem("error", "E100", path, None, f"unexpected error while reading: {exc!r}"))
-    forms = Corpus.from_answers(form_rows, problems, template)
-    return combine([forms, *parts], aliases=aliases)
+    while True:  # out of memory while the corpus is built: leave out the largest file, say so, try again
+        try:
+            forms = Corpus.from_answers(form_rows, problems, template)
+            return combine([forms, *parts], aliases=aliases)
+        except MemoryError:
+            forms = None
+            form_rows, parts, dropped = _drop_largest(form_rows, parts)
+            if dropped is None:
+                raise
+            problems.append(problem("error", "E108", dropped, None, _OUT_OF_MEMORY + " (while combining the files)"))
+
+
+_OUT_OF_MEMORY = ("out of memory while reading this file; it was left out. Its text is too large for this machine: "
+                  "split it, or read it on a machine with more memory")
+
+
+def _drop_largest(rows: list[dict], parts: list[Corpus]) -> tuple[list[dict], list[Corpus], str | None]:
+    """The form rows and workbook corpora without the source holding the most text, and that source."""
+    sizes: dict[str, int] = {}
+    for row in rows:
+        sizes[row["source"]] = sizes.get(row["source"], 0) + len(row["answer"])
+    for i, part in enumerate(parts):
+        sizes[f"\0{i}"] = int(part.answers["answer"].str.len().sum())
+    if not sizes:
+        return rows, parts, None
+    largest = max(sizes, key=sizes.__getitem__)
+    if largest.startswith("\0"):
+        i = int(largest[1:])
+        source = str(parts[i].answers["source"].iloc[0]) if len(parts[i].answers) else "a workbook"
+        return rows, parts[:i] + parts[i + 1:], source
+    return [r for r in rows if r["source"] != largest], parts, largest
 
 
 def raise_legacy(path: Path) -> None:
-    from .errors import LegacyFormatError
+    from .errors import InputError, LegacyFormatError
 
     kind = {".doc": "Word 97-2003 (.doc)", ".xls": "Excel 97-2003 (.xls)", ".rtf": "RTF", ".odt": "OpenDocument text",
-            ".ods": "OpenDocument spreadsheet"}[path.suffix.lower()]
+            ".ods": "OpenDocument spreadsheet"}.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(path, f"not a form or workbook: quickscan reads {', '.join(_READERS)} files")
     target = ".xlsx" if path.suffix.lower() in (".xls", ".ods") else ".docx"
     raise LegacyFormatError(path, f"{kind} file: open it and save it as {target}")
 

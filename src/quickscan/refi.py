@@ -461,6 +461,10 @@ def read_qdc(path: str | PathLike[str], *, codebook: Codebook | None = None) -> 
     >>> cb.id, cb.family("status").kind, cb.code("status_onbekend").fallback
     ('regionale-koers-u16', 'fact', True)
     """
+    from ._limits import check, regular_file
+
+    size = regular_file(path, error=RefiError)  # a FIFO or device would never end
+    check("xml", size, path, f"the codebook is {size / 2**20:,.0f} MiB of XML", error=RefiError)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -866,10 +870,21 @@ class RefiProject:
 
 
 class _Zip:
-    """Members of an untrusted zip: size-limited, found case-insensitively."""
+    """Members of an untrusted zip: size-limited, found case-insensitively.
+
+    Every read counts against the file's budget ``unpacked`` (``QUICKSCAN_MAX_UNPACKED_MB``),
+    also a member read again for a second source that points at it; the unpacked bytes of
+    a member are kept, so that it is unpacked once.
+    """
 
     def __init__(self, path: str | PathLike[str]) -> None:
+        from ._limits import regular_file
+
         self.path = str(path)
+        self.spent = 0
+        self.kept: dict[str, bytes] = {}
+        self.texts: dict[str, str] = {}  # decoded source texts, by member
+        regular_file(path, error=RefiError)
         try:
             self.zf = zipfile.ZipFile(path)
         except FileNotFoundError as exc:
@@ -885,9 +900,17 @@ class _Zip:
         return self.by_name.get(name.replace("\\", "/").lstrip("/").lower())
 
     def read(self, info: zipfile.ZipInfo) -> bytes:
+        from ._limits import check
+
         if info.file_size > MAX_MEMBER_BYTES:
             raise RefiError(self.path, f"refused: {info.file_size} bytes unpacked (at most {MAX_MEMBER_BYTES})",
                             place=info.filename)
+        self.spent += info.file_size
+        check("unpacked", self.spent, self.path, f"reading {info.filename} ({info.file_size / 2**20:,.1f} MiB) "
+              f"would bring what this project unpacks to {self.spent / 2**20:,.0f} MiB", place=info.filename,
+              error=RefiError)
+        if info.filename in self.kept:
+            return self.kept[info.filename]
         try:
             with self.zf.open(info) as f:
                 data = f.read(MAX_MEMBER_BYTES + 1)
@@ -895,6 +918,7 @@ class _Zip:
             raise RefiError(self.path, f"cannot unpack: {exc}", place=info.filename) from exc
         if len(data) > MAX_MEMBER_BYTES:
             raise RefiError(self.path, f"refused: more than {MAX_MEMBER_BYTES} bytes unpacked", place=info.filename)
+        self.kept[info.filename] = data
         return data
 
 
@@ -1172,9 +1196,12 @@ def _source_text(src, z: _Zip, member: str) -> str:
     if info is None:
         raise RefiError(z.path, f"<TextSource name={name!r}>: {ref} is missing from the archive (no Sources/{file})",
                         place=_place(src, member))
-    data = z.read(info)
+    data = z.read(info)  # counted against the budget on every reference
+    if info.filename in z.texts:
+        return z.texts[info.filename]
     try:
-        return data.decode("utf-8-sig")
+        text = z.texts[info.filename] = data.decode("utf-8-sig")
+        return text
     except UnicodeDecodeError as exc:
         raise RefiError(z.path, f"the text of source {name!r} is not UTF-8 (byte {exc.start})",
                         place=info.filename) from exc

@@ -321,10 +321,12 @@ def read_review_sheet(path: str | PathLike[str]) -> pd.DataFrame:
     from openpyxl import load_workbook
 
     from ._package import open_package
+    from ._xlsx import check_workbook
 
     path = Path(path)
     try:
-        open_package(path).close()
+        with open_package(path) as package:
+            check_workbook(package, path)
         with warnings.catch_warnings():
             # Excel stores drop-down lists that refer to another sheet as an extension that
             # openpyxl does not read; only the values matter here
@@ -340,9 +342,12 @@ def read_review_sheet(path: str | PathLike[str]) -> pd.DataFrame:
 def _read_decisions(wb, path: Path) -> pd.DataFrame:
     from .corpus import pilot_id as slug
 
+    from ._xlsx import present_rows
+
     ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = [str(h).strip().lower() if h is not None else "" for h in next(rows, ())]
+    rows = present_rows(ws)  # the rows the sheet holds, never the empty cells of its range
+    first = next(rows, (1, ()))
+    header = [str(h).strip().lower() if h is not None else "" for h in (first[1] if first[0] == 1 else ())]
     missing = [c for c in ("segment_id", "code", "decision") if c not in header]
     if missing:
         raise ReviewError(path, f"not a review sheet: no column(s) {missing}", place=f"sheet {ws.title!r}, row 1")
@@ -351,11 +356,11 @@ def _read_decisions(wb, path: Path) -> pd.DataFrame:
     families, pilot_ids = _lists(wb)
     default_coder = wb.properties.lastModifiedBy or None
     default_time = wb.properties.modified
-    waves = {str(r[at["wave"]]).strip() for r in ws.iter_rows(min_row=2, values_only=True)
-             if "wave" in at and r[at["wave"]] not in (None, "")}
+    waves = {str(r[at["wave"]]).strip() for _, r in present_rows(ws, min_row=2)
+             if "wave" in at and at["wave"] < len(r) and r[at["wave"]] not in (None, "")}
 
     out = []
-    for n, values in enumerate(rows, start=2):
+    for n, values in rows:
         row = {name: values[i] if i < len(values) else None for name, i in at.items()}
         if all(v in (None, "") for v in row.values()):
             continue
@@ -403,7 +408,9 @@ def _lists(wb) -> tuple[dict[str, str | None], dict[str, str]]:
     """Code -> family and pilot name -> id from the hidden lists sheet (empty without one)."""
     if LISTS not in wb.sheetnames:
         return {}, {}
-    rows = list(wb[LISTS].iter_rows(min_row=2, values_only=True))
+    from ._xlsx import present_rows
+
+    rows = [values for _, values in present_rows(wb[LISTS], min_row=2)]
     codes = {str(r[1]): (str(r[3]) if len(r) > 3 and r[3] else None) for r in rows if len(r) > 1 and r[1] is not None}
     pilots = {str(r[4]): str(r[5]) for r in rows if len(r) > 5 and r[4] is not None and r[5] is not None}
     pilots.update({v: v for v in list(pilots.values())})  # the id itself also names the pilot

@@ -24,9 +24,9 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rapidfuzz.fuzz import ratio as _ratio
 
+from ._io import parse_yaml, read_text
 from .errors import TemplateError
 
 __all__ = ["Question", "Block", "Template", "QuestionMatch", "load_template", "normalize"]
@@ -319,10 +319,7 @@ def load_template(path: str | PathLike[str] | None = None) -> Template:
         text = resources.files("quickscan").joinpath("data", DEFAULT_TEMPLATE).read_text("utf-8")
     else:
         source = str(path)
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as exc:
-            raise TemplateError(path, f"cannot read template: {exc.strerror}") from exc
+        text = read_text(path, error=TemplateError, what="template")
     return _parse_template(text, source)
 
 
@@ -337,12 +334,7 @@ def default_template() -> Template:
 
 
 def _parse_template(text: str, source: str) -> Template:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}" if mark else None
-        raise TemplateError(source, f"not valid YAML: {getattr(exc, 'problem', exc)}", place=place) from exc
+    data = parse_yaml(text, source, error=TemplateError)
     if not isinstance(data, dict):
         raise TemplateError(source, "a template is a mapping with the keys id, name, questions")
     questions = tuple(

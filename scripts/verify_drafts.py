@@ -44,11 +44,9 @@ UITGANGSPUNTEN_T1 = {**UITGANGSPUNTEN_T0, "Eenvoudiger systeem en integrale aanp
 
 def table(totals: dict[str, int], n: int, unit: str = "Pilot") -> pd.DataFrame:
     """A code_matrix-shaped table: the first ``total`` pilots of each code marked X, a Totaal row."""
-    index = [f"{i}. Project {i}" for i in range(1, n + 1)]
-    data = {label: ["X" if i < total else "" for i in range(n)] for label, total in totals.items()}
-    frame = pd.DataFrame(data, index=pd.Index(index, name=unit))
-    frame.loc["Totaal"] = list(totals.values())
-    return frame
+    index = [f"{i}. Project {i}" for i in range(1, n + 1)] + ["Totaal"]
+    data = {label: ["X" if i < total else "" for i in range(n)] + [total] for label, total in totals.items()}
+    return pd.DataFrame(data, index=pd.Index(index, name=unit), dtype=object)
 
 
 def tables() -> dict[tuple[str, str], pd.DataFrame]:

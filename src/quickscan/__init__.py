@@ -78,6 +78,10 @@ _EXPORTS = {
     "write_qdpx": "refi",
     "read_qdpx": "refi",
     "RefiProject": "refi",
+    # checking a report draft against the tables
+    "check_draft": "verify",
+    "read_draft": "verify",
+    "write_claims": "verify",
     # charts
     "plot_totals": "charts",
     "plot_matrix": "charts",
@@ -129,3 +133,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .suggest import CodeSuggester, codings_from_quotes
     from .template import Question, Template, load_template
     from .themes import promote_themes, suggest_themes, theme_stability
+    from .verify import check_draft, read_draft, write_claims

@@ -5,6 +5,7 @@ Exit codes: 0 fine, 1 problems in the input, 2 usage.
     quickscan demo                      # the bundled sample, T0 and T1
     quickscan ingest data/T0 data/T1 --out combined.xlsx
     quickscan check forms/*.docx codebook.yaml
+    quickscan verify concept.docx --tables quickscan-out/tables.xlsx --out claims.xlsx
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--include-personal", action="store_true", help="keep question 3 (names, phones, e-mail)")
     ingest.set_defaults(run=_ingest)
 
+    verify = sub.add_parser("verify", help="check the counts in a Word draft against the report tables")
+    verify.add_argument("draft", type=Path, help="the report draft (.docx)")
+    verify.add_argument("--tables", type=Path, required=True,
+                        help="tables.xlsx, the tables/ folder, or the output folder of quickscan report")
+    verify.add_argument("--out", type=Path, help="write every claim to this .xlsx, with a column for notes")
+    verify.add_argument("--wave", help="the wave the draft is about (default: from its headings and sentences, "
+                                       "else the latest)")
+    verify.add_argument("--codebook", type=Path, help="codebook YAML (default: the bundled Regionale koers)")
+    verify.add_argument("--template", type=Path, help="template YAML: its unit name is counted too")
+    verify.set_defaults(run=_verify)
+
     check = sub.add_parser("check", help="validate forms, workbooks, templates, codebooks and REFI-QDA files")
     check.add_argument("files", nargs="+", type=Path)
     check.set_defaults(run=_check)
@@ -109,6 +121,31 @@ def _report(args) -> int:
     for path in report.written:
         print(f"  {path.relative_to(out) if path.is_relative_to(out) else path}")
     return report.status
+
+
+def _verify(args) -> int:
+    """Exit 0: no claim differs from the tables; 1: some claim differs; 2: unreadable input."""
+    from .errors import QuickscanError
+    from .verify import check_draft, describe, write_claims
+
+    try:
+        codebook = template = None
+        if args.codebook:
+            from .codebook import load_codebook
+
+            codebook = load_codebook(args.codebook)
+        if args.template:
+            from .template import load_template
+
+            template = load_template(args.template)
+        claims = check_draft(args.draft, args.tables, codebook=codebook, template=template, wave=args.wave)
+        print(describe(claims))
+        if args.out:
+            print(f"\nwritten: {write_claims(claims, args.out)}")
+    except (QuickscanError, OSError) as exc:
+        print(f"quickscan: {exc}", file=sys.stderr)
+        return 2
+    return 1 if (claims["verdict"] == "differs").any() else 0
 
 
 def _ingest(args) -> int:

@@ -52,7 +52,8 @@ import pandas as pd
 
 from .errors import CorruptFileError, InputError
 
-__all__ = ["check_draft", "read_draft", "read_tables", "write_claims", "CLAIM_COLUMNS", "VERDICTS"]
+__all__ = ["check_draft", "read_draft", "read_tables", "write_claims", "summary", "describe", "CLAIM_COLUMNS",
+           "VERDICTS"]
 
 VERDICTS = ("agrees", "differs", "unchecked")
 
@@ -238,7 +239,9 @@ class _DraftWalker:
     """Walks the body in document order; collects paragraphs, table rows and text boxes."""
 
     def __init__(self, w, styles: dict[str, tuple[int | None, bool]]) -> None:
-        self.w, self.styles = w, styles
+        from ._docx import _style_kind
+
+        self.w, self.styles, self.style_kind = w, styles, _style_kind
         self.blocks: list[_Block] = []
         self.path: tuple[str, ...] = ()
         self.levels: tuple[int, ...] = ()
@@ -269,16 +272,18 @@ class _DraftWalker:
         w = self.w
         text, boxes = self.text(p)
         level, caption, listed = None, False, False
+
         ppr = p.find(w.pPr)
         if ppr is not None:
             ps = ppr.find(w.pStyle)
             if ps is not None:
                 sid = ps.get(w.val) or ""
                 level, caption = self.styles.get(sid) or _style_level(sid)
+                listed = self.style_kind(sid) in ("bullet", "number")
             outline = ppr.find(w.outline)
             if outline is not None and (outline.get(w.val) or "9").isdigit() and int(outline.get(w.val)) < 9:
                 level = int(outline.get(w.val)) + 1
-            listed = ppr.find(w.numPr) is not None
+            listed = listed or ppr.find(w.numPr) is not None
         if kind == "text" and level is not None and text.strip():
             keep = [i for i, lv in enumerate(self.levels) if lv < level]
             above = tuple(self.path[i] for i in keep)
@@ -640,6 +645,9 @@ _GENERIC = {
     "centraal", "staat", "staan", "vanuit", "expliciete", "duidelijk", "duidelijke", "sprake", "blijkt",
     "blijken", "waarvan", "waarbij", "waarin", "waar", "zoals", "oftewel", "namelijk", "tabel", "figuur",
     "gezien", "zie", "geldt", "gelden", "volgens", "quickscan", "quick", "scan", "interviews", "gesprekken",
+    "hier", "daar", "eraan", "erop", "erin", "ermee", "hierbij", "daarbij", "bijdragen", "leveren", "levert",
+    "geleverd", "bieden", "biedt", "aanbod", "gericht", "actief", "bezig", "bezighouden", "houden", "sterk",
+    "duidelijk", "zeker", "vaak", "veel", "noemde", "opgenomen", "genoemde", "vermeld", "vermelden", "melden",
 }
 _STOP = {"de", "het", "een", "en", "of", "van", "in", "op", "aan", "bij", "voor", "met", "door", "naar", "over",
          "om", "te", "tot", "als", "dan", "die", "dat", "zijn", "is", "wordt", "worden", "er", "ook"}
@@ -647,7 +655,11 @@ _LABEL_PREV = {"aan", "op", "voor", "bij", "met", "over", "het", "de", "rond", "
                "thema", "onderdeel", "code", "gebied", "terrein", "domein", "punt", "vlak", "ook", "zowel", "als",
                "naar", "in", "qua", "inzake", "betreft", "noemen", "noemt", "genoemd", "aspect", "vanuit",
                "gericht", "richten", "richt", "werken", "werkt", "bijdragen", "dragen", "draagt", "uitgangspunt",
-               "aandacht", "inzetten", "zetten", "zet", "waarvan", "dat", "die", "wat", "namelijk", "oftewel"}
+               "aandacht", "inzetten", "zetten", "zet", "waarvan", "dat", "die", "wat", "namelijk", "oftewel",
+               "met", "niet", "wordt", "heeft", "gaat", "staat", "komt", "zet", "ziet", "noemt", "werkt", "geeft",
+               "legt", "biedt", "richt", "draagt", "zegt", "doet", "krijgt", "vindt", "blijft", "wilt", "mist",
+               "dit", "het", "tot", "uit", "ook", "weet", "levert", "vat", "eigenlijk", "vooral", "echt"}
+_MODIFIER_ENDS = ("d", "t", "ig", "lijk", "baar", "isch", "ief")
 _WEAK_LABEL_WORDS = {"voorziening", "voorzieningen", "aanpak", "benadering", "ontwikkeling", "begeleiding",
                      "behandeling", "ondersteuning", "systeem", "ruimte", "mogelijkheden", "beslissingen",
                      "afwegingen", "vanzelfsprekend", "samenwerking", "professionele", "persoonlijke",
@@ -1113,8 +1125,8 @@ def _find_keys(words: Sequence[str], keys: Sequence[_Key]) -> list[tuple[_Key, i
                 continue
             if len(key.words) == 1 and not key.part and len(first) < 10:
                 prev = words[s - 1] if s > 0 else ""
-                if prev and prev not in _LABEL_PREV and not prev.isdigit():
-                    continue
+                if prev.endswith(_MODIFIER_ENDS) and prev not in _LABEL_PREV and prev not in _VERBS:
+                    continue  # beschermd wonen, zelfstandig wonen: another notion than the code
             found.append((key, s, i))
     found.sort(key=lambda f: -(f[2] - f[1]))
     kept: list[tuple[_Key, int, int]] = []
@@ -1753,3 +1765,33 @@ def summary(claims: pd.DataFrame) -> str:
     return (f"{d} of {len(claims)} claim{'s' if len(claims) != 1 else ''} "
             f"{'differs' if d == 1 else 'differ'} from the tables ({a} agree{'s' if a == 1 else ''}, "
             f"{u} unchecked)")
+
+
+def describe(claims: pd.DataFrame, *, limit: int = 50) -> str:
+    """The summary line and every claim that differs, with the table's value (what
+    ``quickscan verify`` prints).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"Wonen": ["X", "", 1]}, index=["1. A", "2. B", "Totaal"])
+    >>> print(describe(check_draft(["Wonen", "Twee pilots noemen wonen."], {"basisset": table})))
+    1 of 1 claim differs from the tables (0 agree, 0 unchecked)
+    <BLANKLINE>
+    paragraph 2 (Wonen): Twee pilots noemen wonen.
+      'Twee pilots' (= 2) -- table basisset, Wonen: 1 of 2 pilots; matched by label 'wonen'
+    """
+    lines = [summary(claims)]
+    differs = claims[claims["verdict"] == "differs"]
+    for row in differs.head(limit).itertuples():
+        where = f" ({row.heading.rsplit(' > ', 1)[-1]})" if row.heading else ""
+        table = f"{row.family}{' ' + row.wave if isinstance(row.wave, str) else ''}"
+        words = row.match_words.removeprefix("heading: ")
+        lines += ["", f"paragraph {row.paragraph}{where}: {row.sentence}",
+                  f"  '{row.claim}' ({row.means}) -- table {table}, {row.label}: {row.table_value} of {row.n_pilots} "
+                  f"pilots; matched by {row.matched_by or 'the sentence'} '{words}'"]
+        if row.reason and not row.reason.startswith("the table says"):
+            lines.append(f"  {row.reason}")
+    if len(differs) > limit:
+        lines.append(f"... and {len(differs) - limit} more (see --out)")
+    return "\n".join(lines)

@@ -125,6 +125,8 @@ def test_verify_numbers_that_are_not_claims(sentence):
     "Drie projecten noemen nu ook wonen; dat is toegenomen.",
     "Eén van de projecten noemt wonen.",
     "Twee projecten noemen wonen en schuldhulpverlening.",
+    "Voor twee projecten is wonen het hoofddoel.",
+    "Twee projecten werken aan wonen via Housing First.",
 ])
 def test_verify_subsets_and_qualified_counts_never_differ(sentence):
     claims = check(["Wonen", sentence])  # Wonen: 11 of 15
@@ -171,6 +173,12 @@ def test_verify_heading_decides_the_code_only_for_a_plain_sentence():
     assert claims["verdict"].tolist() == ["differs", "unchecked"]
     assert claims["matched_by"].tolist() == ["heading", "heading"]
     assert claims["match_words"].tolist()[0] == "heading: activering en werk"
+
+
+def test_verify_count_in_brackets_belongs_to_the_words_before_them():
+    claims = check(["Overzicht", "Het vaakst genoemd wordt wonen (elf projecten), gevolgd door "
+                                 "schuldhulpverlening (zes projecten)."])
+    assert claims[["label", "verdict"]].values.tolist() == [["Wonen", "agrees"], ["Schuldhulpverlening", "differs"]]
 
 
 def test_verify_beschermd_wonen_is_not_the_code_wonen():

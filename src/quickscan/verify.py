@@ -140,10 +140,12 @@ def _draft_frame(blocks: Sequence[_Block]) -> pd.DataFrame:
 
 
 def _read_blocks(path: Path) -> list[_Block]:
+    """The blocks of a draft, read with the form reader's defences (budgets, no DTD, legacy and
+    encrypted files refused)."""
     from lxml import etree
 
-    from ._docx import _MC, _NS, _PARSER, _main_part, _Names
-    from ._package import open_package
+    from ._docx import _MC, _NS, _Names, _main_part, _parse
+    from ._package import check_xml, open_package
 
     with open_package(path) as package:
         names = set(package.namelist())
@@ -151,17 +153,8 @@ def _read_blocks(path: Path) -> list[_Block]:
         if main is None:
             raise CorruptFileError(path, "not a Word document: the package has no word/document.xml")
         parts = {"main": main, "styles": "word/styles.xml", "footnotes": "word/footnotes.xml"}
-        roots = {}
-        for key, part in parts.items():
-            if part not in names:
-                continue
-            try:
-                root = etree.fromstring(package.read(part), _PARSER)
-            except etree.XMLSyntaxError as exc:
-                raise CorruptFileError(path, f"damaged XML in {part}: {exc}") from exc
-            if root.getroottree().docinfo.doctype:
-                raise CorruptFileError(path, f"{part} has a DOCTYPE; Word documents have none (refused: entities)")
-            roots[key] = root
+        check_xml(package, list(parts.values()), path)
+        roots = {key: _parse(package.read(part), path, part) for key, part in parts.items() if part in names}
     root = roots["main"]
     ns = etree.QName(root).namespace
     if ns not in _NS:
@@ -327,7 +320,7 @@ class _DraftWalker:
 # == reading the tables ========================================================================
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: one object per column of a table
 class _Code:
     label: str
     id: str
@@ -441,11 +434,12 @@ def _xlsx_tables(path: Path, codebook) -> list[_Table]:
     from openpyxl import load_workbook
 
     from ._package import open_package
-    from ._xlsx import cell_text
+    from ._xlsx import cell_text, check_workbook
 
     with open_package(path) as package:
         if not any(n.startswith("xl/") for n in package.namelist()):
             raise InputError(path, "not an Excel workbook, so not quickscan's tables.xlsx")
+        check_workbook(package, path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -610,8 +604,14 @@ _OTHER_WORDS = {"andere", "overige", "resterende", "genoemde", "laatstgenoemde",
                 "bovengenoemde", "voornoemde", "betreffende", "desbetreffende", "zelfde", "dezelfde"}
 _GROUP_WORDS = {"de", "deze", "die", "het", "onze", "hun", "beide", "bewuste", "dezelfde"}
 _QUALIFIERS = {"expliciet", "specifiek", "concreet", "vooral", "voornamelijk", "alleen", "uitsluitend",
-               "zowel", "enkel", "hoofdzakelijk", "overwegend", "deels", "gedeeltelijk", "soms"}
-_QUALIFIER_PAIRS = {("met", "name"), ("in", "het"), ("onder", "meer"), ("onder", "andere")}
+               "zowel", "enkel", "hoofdzakelijk", "overwegend", "deels", "gedeeltelijk", "soms",
+               # the code as the main point of some: a subset of those that mention it
+               "hoofddoel", "hoofdzaak", "belangrijkste", "voornaamste", "speerpunt", "zwaartepunt", "kern",
+               "primair", "centraal", "nadrukkelijk", "sterkst", "hoofdthema", "focus",
+               # the code by a particular means: a subset
+               "via", "middels"}
+_QUALIFIER_PAIRS = {("met", "name"), ("in", "het"), ("onder", "meer"), ("onder", "andere"), ("door", "middel"),
+                    ("in", "de", "vorm"), ("met", "behulp"), ("in", "combinatie")}
 _NEGATIONS = {"niet", "nooit", "nauwelijks", "amper", "geen", "niets"}
 _CHANGE = {"erbij", "nieuw", "toegenomen", "gestegen", "gedaald", "afgenomen", "gegroeid", "gekrompen",
            "verdwenen", "bijgekomen", "gestopt", "inmiddels", "sindsdien", "meer", "minder", "opnieuw"}
@@ -642,7 +642,7 @@ _GENERIC = {
     "aanzien", "ervan", "hun", "hebben", "pilotleiders", "respondenten", "geinterviewden", "bevraagde",
     "deelnemende", "onderzochte", "betrokken", "allemaal", "elk", "ieder", "iedere", "elke", "kan", "kunnen",
     "worden", "verschillende", "manieren", "wijze", "mate", "vorm", "vormen", "belangrijk", "belangrijke",
-    "centraal", "staat", "staan", "vanuit", "expliciete", "duidelijk", "duidelijke", "sprake", "blijkt",
+    "staat", "staan", "vanuit", "expliciete", "duidelijk", "duidelijke", "sprake", "blijkt",
     "blijken", "waarvan", "waarbij", "waarin", "waar", "zoals", "oftewel", "namelijk", "tabel", "figuur",
     "gezien", "zie", "geldt", "gelden", "volgens", "quickscan", "quick", "scan", "interviews", "gesprekken",
     "hier", "daar", "eraan", "erop", "erin", "ermee", "hierbij", "daarbij", "bijdragen", "leveren", "levert",
@@ -659,6 +659,7 @@ _LABEL_PREV = {"aan", "op", "voor", "bij", "met", "over", "het", "de", "rond", "
                "met", "niet", "wordt", "heeft", "gaat", "staat", "komt", "zet", "ziet", "noemt", "werkt", "geeft",
                "legt", "biedt", "richt", "draagt", "zegt", "doet", "krijgt", "vindt", "blijft", "wilt", "mist",
                "dit", "het", "tot", "uit", "ook", "weet", "levert", "vat", "eigenlijk", "vooral", "echt"}
+_MAX_GAP = 3  # as quickscan.codebook.MAX_GAP: "..." in a pattern skips up to three tokens
 _MODIFIER_ENDS = ("d", "t", "ig", "lijk", "baar", "isch", "ief")
 _WEAK_LABEL_WORDS = {"voorziening", "voorzieningen", "aanpak", "benadering", "ontwikkeling", "begeleiding",
                      "behandeling", "ondersteuning", "systeem", "ruimte", "mogelijkheden", "beslissingen",
@@ -756,6 +757,11 @@ _COMPARATIVES = (
     (("pas",), "exact"), (("precies",), "exact"), (("exact",), "exact"), (("in", "totaal"), "exact"),
     (("totaal",), "exact"), (("zeker",), "at_least"),
 )
+
+
+_TRIGGERS = frozenset(
+    {p[0] for group in (_NEARLY_ALL, _MAJORITY, _MINORITY, _HALF, _ABOUT_HALF, _SOME) for p in group}
+    | {p[0] for p, _ in _COMPARATIVES} | set(_FRACTION_WORDS) | {"op", "niet", "alle", "geen", "een"})
 
 
 class _Scanner:
@@ -860,7 +866,9 @@ class _Scanner:
 
     def at(self, i: int) -> _Claim | None:  # noqa: C901 - one branch per construction
         w = self.word(i)
-        if not w or (i > 0 and self.word(i - 1) in _IDENTIFIERS and self.number(i) is not None):
+        if w not in _TRIGGERS and not w.isdigit() and w not in _NUMBERS:
+            return None  # no claim starts with this word (most words of a text)
+        if i > 0 and self.word(i - 1) in _IDENTIFIERS and self.number(i) is not None:
             return None
         # op twee na alle / alle ... op twee na
         if w == "op" and self.number(i + 1, article=True) is not None and self.word(i + 2) == "na" \
@@ -1065,7 +1073,7 @@ def _label_keys(codes: Sequence[_Code]) -> list[_Key]:
         outer = re.sub(r"\([^)]*\)", " ", label)
         for text in (outer, *inner):
             folded = tuple(_fold(text).split())
-            if folded:
+            if folded and len(" ".join(folded)) >= 5 and not set(folded) <= _STOP | _GENERIC:
                 keys.append(_Key(folded, code, False))
         for word in _fold(label).split():
             words_of.setdefault(word, set()).add(code.label)
@@ -1103,13 +1111,22 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:n]
 
 
-def _find_keys(words: Sequence[str], keys: Sequence[_Key]) -> list[tuple[_Key, int, int]]:
+def _key_index(keys: Iterable[_Key]) -> dict[str, list[_Key]]:
+    """Keys by the first five letters of their first word (a word the same as a key's word,
+    or sharing a long prefix with it, starts with the same five letters)."""
+    index: dict[str, list[_Key]] = {}
+    for key in keys:
+        index.setdefault(key.words[0][:5], []).append(key)
+    return index
+
+
+def _find_keys(words: Sequence[str], index: dict[str, list[_Key]]) -> list[tuple[_Key, int, int]]:
     """Occurrences (key, start, end) of label keys in folded words; a one-word key only where
     it is not a modifier's head (``beschermd wonen`` is not ``Wonen``); contained matches dropped."""
     found = []
-    for key in keys:
-        first = key.words[0]
-        for s, word in enumerate(words):
+    for s, word in enumerate(words):
+        for key in index.get(word[:5], ()):
+            first = key.words[0]
             if not _same_word(word, first):
                 continue
             i, j, ok = s + 1, 1, True
@@ -1174,13 +1191,14 @@ class _Matcher:
         self.other_keys = [key for key in _label_keys([_Code(c.label, c.id, fam.id, k + 1) for fam in other
                                                        for k, c in enumerate(fam.codes)]) if not key.part]
         self.other_labels = {fam.id: fam.label for fam in other}
+        self.key_index, self.other_index = _key_index(self.keys), _key_index(self.other_keys)
         self._patterns: list[tuple[_Code, tuple]] | None = None
         self.units: frozenset[str] = frozenset()
 
     def in_text(self, words: Sequence[str]) -> dict[_Code, str]:
         """Codes whose label (or place, ``uitgangspunt 2``) the words name, with the words."""
         out: dict[_Code, str] = {}
-        for key, s, e in _find_keys(words, self.keys):
+        for key, s, e in _find_keys(words, self.key_index):
             out.setdefault(key.code, " ".join(words[s:e]))
         for code, said in _ordinal_codes(words, self.codes, self.stems):
             out.setdefault(code, said)
@@ -1199,49 +1217,81 @@ class _Matcher:
     def other_families(self, words: Sequence[str]) -> dict[str, str]:
         """Families not in the tables whose code labels the words name: family -> words."""
         out = {}
-        for key, s, e in _find_keys(words, self.other_keys):
+        for key, s, e in _find_keys(words, self.other_index):
             out.setdefault(key.code.family, " ".join(words[s:e]))
         return out
 
     def by_patterns(self, toks: Sequence[_Tok]) -> dict[_Code, str]:
-        """Codes whose codebook patterns match the tokens (lemmas from spaCy's lookup table)."""
+        """Codes whose codebook patterns match the tokens (lemmas from spaCy's lookup table).
+
+        Patterns are indexed by their first token (a word by its text, a prefix by its
+        first three letters), so a sentence tries only the patterns that can start at each
+        of its words.
+        """
         if self._patterns is None:
-            self._patterns = []
-            for code in self.all_codes:
-                for p in code.patterns:
-                    try:
-                        tokens = p.tokens
-                    except ValueError:
-                        continue
-                    if tokens:
-                        self._patterns.append((code, tokens))
-        if not self._patterns:
+            self._patterns = _PatternIndex(self.all_codes)
+        if not self._patterns.size:
             return {}
         lemmas = _lemmas()
         lows = [t.low for t in toks]
         lems = [lemmas.get(w, w) for w in lows]
         out: dict[_Code, str] = {}
-        for code, tokens in self._patterns:
-            if code in out:
-                continue
-            for s in range(len(lows)):
+        for s in range(len(lows)):
+            for code, tokens in self._patterns.starting(lows[s], lems[s]):
+                if code in out:
+                    continue
                 end = _pattern_at(tokens, lows, lems, s)
                 if end is not None:
                     out[code] = " ".join(t.text for t in toks[s:end])
-                    break
         return out
+
+
+class _PatternIndex:
+    """The text patterns of the codes, indexed by what their first token accepts."""
+
+    def __init__(self, codes: Sequence[_Code]) -> None:
+        self.words: dict[str, list] = {}
+        self.prefixes: dict[str, list] = {}
+        self.others: list = []  # first token a suffix or infix
+        self.size = 0
+        for code in codes:
+            for p in code.patterns:
+                try:
+                    tokens = p.tokens
+                except ValueError:
+                    continue
+                if not tokens:
+                    continue
+                self.size += 1
+                first = tokens[0]
+                if first.kind == "word":
+                    self.words.setdefault(first.text, []).append((code, tokens))
+                elif first.kind == "prefix":
+                    self.prefixes.setdefault(first.text[:3], []).append((code, tokens))
+                else:
+                    self.others.append((code, tokens))
+
+    def starting(self, low: str, lemma: str):
+        yield from self.words.get(low, ())
+        if lemma != low:
+            yield from self.words.get(lemma, ())
+        for code, tokens in self.prefixes.get(low[:3], ()):
+            if low.startswith(tokens[0].text):
+                yield code, tokens
+        for code, tokens in self.others:
+            if tokens[0].accepts(low, lemma):
+                yield code, tokens
 
 
 def _pattern_at(tokens, lows, lems, s: int) -> int | None:
     """End index where the pattern tokens match from ``s`` (``...`` skips up to three tokens)."""
-    from .codebook import MAX_GAP
 
     def go(k: int, i: int) -> int | None:
         if k == len(tokens):
             return i
         t = tokens[k]
         if t.kind == "gap":
-            for skip in range(0, MAX_GAP + 1):
+            for skip in range(0, _MAX_GAP + 1):
                 end = go(k + 1, i + skip)
                 if end is not None:
                     return end
@@ -1496,6 +1546,8 @@ def _check_sentence(sentence, block, context, matcher, by_family, units, waves, 
         n = n_of_wave.get(wave)
         # the code
         c_lo, c_hi = _clause(low, claim.start, claim.end)
+        if c_lo > 0 and low[c_lo - 1] == "(":  # "preventie (veertien projecten)": the words before the bracket
+            c_lo = _clause(low, c_lo - 1, c_lo - 1)[0]
         clause_words = [w for t in toks[max(lo, c_lo):min(hi, c_hi)] for w in _fold(t.text).split()]
         code, matched_by, said, why_not = _choose_code(claim, words, toks[lo:hi], context, matcher, clause_words)
         if code is None and why_not == "no code found" and _about_total(low):
@@ -1610,8 +1662,8 @@ def _verdict(claim, code, matched_by, why_not, row, n, low, words, context, grou
     clause = low[lo:hi]
     outside = [w for i, w in enumerate(low[lo:hi], start=lo) if not claim.start <= i < claim.end]
     qualifier = next((w for w in outside if w in _QUALIFIERS), None) or next(
-        (" ".join(p) for p in zip(clause, clause[1:]) if p in _QUALIFIER_PAIRS
-         and not (p == ("in", "het") and "bijzonder" not in clause)), None)
+        (" ".join(p) for p in _QUALIFIER_PAIRS if _contains(clause, p)
+         and not (p == ("in", "het") and not _contains(clause, ("in", "het", "bijzonder")))), None)
     if qualifier:
         return "unchecked", f"qualified ('{qualifier}'): it may count a subset (the table says {t} of {n})"
     negation = next((w for w in outside if w in _NEGATIONS), None)
@@ -1630,6 +1682,11 @@ def _verdict(claim, code, matched_by, why_not, row, n, low, words, context, grou
             return "unchecked", (f"matched by the heading only, and the sentence says more ({', '.join(extra[:4])}): "
                                  f"it may count a finer aspect of the code")
     return "differs", why
+
+
+def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
 
 
 def _span(scanner: _Scanner, claim: _Claim) -> str:
@@ -1782,6 +1839,10 @@ def describe(claims: pd.DataFrame, *, limit: int = 50) -> str:
       'Twee pilots' (= 2) -- table basisset, Wonen: 1 of 2 pilots; matched by label 'wonen'
     """
     lines = [summary(claims)]
+    waves = claims.loc[claims["wave_from"] == "latest", "wave"]
+    if len(waves):
+        lines.append(f"{len(waves)} claim(s) read as about {waves.iloc[0]}, the latest wave in the tables: no heading "
+                     f"or sentence names a wave (--wave chooses another)")
     differs = claims[claims["verdict"] == "differs"]
     for row in differs.head(limit).itertuples():
         where = f" ({row.heading.rsplit(' > ', 1)[-1]})" if row.heading else ""

@@ -80,6 +80,23 @@ def test_verify_read_draft_ignores_deleted_text_and_field_codes(tmp_path):
     assert read_draft(tmp_path / "d.docx")["text"].tolist() == ["Negen projecten."]
 
 
+def test_verify_footnotes_are_read_after_the_body(tmp_path):
+    doc = Document()
+    doc.add_heading("Wonen", 1)
+    doc.add_paragraph("Zie de voetnoot.")
+    doc.save(tmp_path / "d.docx")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    notes = (f'<w:footnotes xmlns:w="{w}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:t>-</w:t></w:r>'
+             '</w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>Tien projecten noemen wonen.</w:t></w:r>'
+             '</w:p></w:footnote></w:footnotes>')
+    with zipfile.ZipFile(tmp_path / "d.docx", "a") as z:
+        z.writestr("word/footnotes.xml", notes)
+    frame = read_draft(tmp_path / "d.docx")
+    assert frame["kind"].tolist() == ["heading", "text", "footnote"]
+    claims = check_draft(tmp_path / "d.docx", vd.tables(), wave="T0")
+    assert claims[["where", "label", "verdict"]].values.tolist() == [["footnote", "Wonen", "differs"]]
+
+
 def test_verify_draft_with_doctype_is_refused(tmp_path):
     Document().save(tmp_path / "d.docx")
     with zipfile.ZipFile(tmp_path / "d.docx") as z:

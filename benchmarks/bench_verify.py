@@ -4,7 +4,8 @@
     python benchmarks/bench_verify.py --pages 40 100 --runs 5
 
 Quality: the annotated drafts of ``scripts/verify_drafts.py`` (``DRAFT_A`` written with the
-code, ``DRAFT_B`` written afterwards from other report phrasings) are checked against their
+code, ``DRAFT_B`` and ``DRAFT_C`` written afterwards and annotated before their first run) are
+checked against their
 fictional tables; printed are the claims found and the precision and recall of ``differs``.
 
 Speed: a draft of N pages (~450 words a page: the annotated drafts repeated, with their
@@ -42,7 +43,7 @@ def quality(folder: Path) -> None:
 
     tables = vd.write_tables_xlsx(folder / "tables.xlsx")
     print("quality on the annotated drafts (tables: 15 pilots in T0, 16 in T1)")
-    for name in ("DRAFT_A", "DRAFT_B"):
+    for name in ("DRAFT_A", "DRAFT_B", "DRAFT_C"):
         items = getattr(vd, name)
         claims = check_draft(vd.write_draft(folder / f"{name}.docx", items), tables)
         s = vd.score(claims, items)
@@ -66,7 +67,7 @@ print(time.perf_counter() - t, len(claims))
 def speed(folder: Path, pages: int, runs: int) -> None:
     from quickscan.verify import check_draft
 
-    items = vd.DRAFT_A + vd.DRAFT_B
+    items = vd.DRAFT_A + vd.DRAFT_B + vd.DRAFT_C
     repeat = max(1, round(pages * WORDS_PER_PAGE / words(items)))
     draft = vd.write_draft(folder / f"draft-{pages}p.docx", items, repeat=repeat)
     tables = folder / "tables.xlsx"

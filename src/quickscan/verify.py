@@ -659,6 +659,11 @@ _LABEL_PREV = {"aan", "op", "voor", "bij", "met", "over", "het", "de", "rond", "
                "met", "niet", "wordt", "heeft", "gaat", "staat", "komt", "zet", "ziet", "noemt", "werkt", "geeft",
                "legt", "biedt", "richt", "draagt", "zegt", "doet", "krijgt", "vindt", "blijft", "wilt", "mist",
                "dit", "het", "tot", "uit", "ook", "weet", "levert", "vat", "eigenlijk", "vooral", "echt"}
+# "meer dan in T0", "sinds T0", "ten opzichte van T0": the wave compared with, not the claim's
+_COMPARED = {"dan", "sinds", "vanaf", "opzichte", "vergeleken", "tegenover", "t.o.v", "tov", "voorheen", "vorige"}
+_ROLE_WORDS = {"doel", "doelstelling", "doelen", "uitgangspunt", "aandachtspunt", "thema", "onderwerp", "punt",
+               "onderdeel", "code", "belangrijk", "belangrijke", "basis", "vertrekpunt", "kenmerk", "bijdrage",
+               "element", "opgave", "ambitie", "resultaat", "waarde", "principe", "werkwijze"}
 _MAX_GAP = 3  # as quickscan.codebook.MAX_GAP: "..." in a pattern skips up to three tokens
 _MODIFIER_ENDS = ("d", "t", "ig", "lijk", "baar", "isch", "ief")
 _WEAK_LABEL_WORDS = {"voorziening", "voorzieningen", "aanpak", "benadering", "ontwikkeling", "begeleiding",
@@ -1529,8 +1534,8 @@ def _check_sentence(sentence, block, context, matcher, by_family, units, waves, 
         # the wave: option, sentence, heading, denominator, latest
         wave, source = wave_option, "option"
         if wave is None:
-            named = [(abs(i - claim.start), w) for i, t in enumerate(toks) for w in waves if t.text == w
-                     or t.low == w.lower()]
+            named = [(abs(i - claim.start), w) for i, t in enumerate(toks) for w in waves
+                     if t.low == w.lower() and not set(low[max(0, i - 3):i]) & _COMPARED]
             if named:
                 wave, source = min(named)[1], "sentence"
             elif context[2] is not None:
@@ -1664,6 +1669,8 @@ def _verdict(claim, code, matched_by, why_not, row, n, low, words, context, grou
     qualifier = next((w for w in outside if w in _QUALIFIERS), None) or next(
         (" ".join(p) for p in _QUALIFIER_PAIRS if _contains(clause, p)
          and not (p == ("in", "het") and not _contains(clause, ("in", "het", "bijzonder")))), None)
+    if not qualifier:
+        qualifier = _role(outside, code, matcher)
     if qualifier:
         return "unchecked", f"qualified ('{qualifier}'): it may count a subset (the table says {t} of {n})"
     negation = next((w for w in outside if w in _NEGATIONS), None)
@@ -1682,6 +1689,21 @@ def _verdict(claim, code, matched_by, why_not, row, n, low, words, context, grou
             return "unchecked", (f"matched by the heading only, and the sentence says more ({', '.join(extra[:4])}): "
                                  f"it may count a finer aspect of the code")
     return "differs", why
+
+
+def _role(words: Sequence[str], code: _Code, matcher: _Matcher) -> str | None:
+    """``als vrijwilliger`` after the code: the code in a particular role, a subset of it
+    (``als uitgangspunt``, ``als belangrijk thema`` say nothing more)."""
+    own = set(_fold(code.label).split()) | {w for fw in matcher.family_words.values() for w in fw}
+    for i, w in enumerate(words[:-1]):
+        if w != "als":
+            continue
+        j = i + 1 + (words[i + 1] in ("een", "de", "het"))
+        nxt = words[j] if j < len(words) else ""
+        if len(nxt) >= 4 and nxt.isalpha() and nxt not in _GENERIC and nxt not in own and nxt not in _ROLE_WORDS \
+                and not any(_same_word(nxt, o) for o in own):
+            return f"als {nxt}"
+    return None
 
 
 def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:

@@ -9,7 +9,11 @@ Layouts:
 2. the answer typed into the third column, under the prompt (or instead of it);
 3. a question row followed by answer rows whose cells are merged across the row;
 4. no table: numbered questions as headings or bold paragraphs, answers as paragraphs;
-5. the format split over several tables (with the answer in a fourth column).
+5. the format split over several tables (with the answer in a fourth column);
+6. a two-column table ``vraag | antwoord``, the prompt under the question in its cell.
+
+``prompt_with_question=True`` puts the prompt into the question's own cell (layouts 1-3, 5)
+or paragraph (layout 4), as forms written by other software do.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from docx.shared import Pt
 
 from quickscan._io import atomic_write
 
-LAYOUTS = (1, 2, 3, 4, 5)
+LAYOUTS = (1, 2, 3, 4, 5, 6)
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
@@ -59,37 +63,50 @@ def add_answer(container, text: str, *, first=None) -> None:
         flush()
 
 
-def write_form(path, answers: dict[int, str], template, *, layout: int = 1, title: str | None = None) -> Path:
-    """Write one filled-in form in one of the five layouts; returns the path."""
+def write_form(path, answers: dict[int, str], template, *, layout: int = 1, title: str | None = None,
+               prompt_with_question: bool = False) -> Path:
+    """Write one filled-in form in one of the six layouts; returns the path."""
     doc = Document()
     if title:
         doc.add_heading(title, level=1)
     questions = template.questions
     if layout in (1, 2, 3):
-        _table(doc, questions, answers, layout)
+        _table(doc, questions, answers, layout, prompt_with_question)
     elif layout == 4:
         for q in questions:
             if q.number % 2:
-                doc.add_heading(f"{q.number}. {q.question}", level=2)
+                p = doc.add_heading(f"{q.number}. {q.question}", level=2)
             else:
                 p = doc.add_paragraph()
                 p.add_run(f"{q.number}. {q.question}").bold = True
-            if q.prompt and q.number % 3 == 0:
+            if q.prompt and prompt_with_question:
+                p.runs[-1].add_break()
+                p.add_run(q.prompt).italic = True
+            elif q.prompt and q.number % 3 == 0:
                 p = doc.add_paragraph()
                 p.add_run(q.prompt).italic = True
             add_answer(doc, answers.get(q.number, ""))
     elif layout == 5:
-        thirds = [questions[:8], questions[8:14], questions[14:]]
+        thirds = [part for part in (questions[:8], questions[8:14], questions[14:]) if part]
         for i, part in enumerate(thirds):
             if i:
                 doc.add_paragraph("")
-            _table(doc, part, answers, 1)
+            _table(doc, part, answers, 1, prompt_with_question)
+    elif layout == 6:
+        table = doc.add_table(rows=0, cols=2)
+        table.style = "Table Grid"
+        for q in questions:
+            cells = table.add_row().cells
+            cells[0].paragraphs[0].add_run(q.question).bold = True
+            if q.prompt:
+                cells[0].add_paragraph(q.prompt)
+            add_answer(cells[1], answers.get(q.number, ""), first=cells[1].paragraphs[0])
     else:
         raise ValueError(f"unknown layout {layout}")
     return save_deterministic(doc, path)
 
 
-def _table(doc, questions, answers: dict[int, str], layout: int) -> None:
+def _table(doc, questions, answers: dict[int, str], layout: int, prompt_with_question: bool = False) -> None:
     ncols = 4 if layout == 1 else 3
     table = doc.add_table(rows=1, cols=ncols)
     table.style = "Table Grid"
@@ -100,6 +117,9 @@ def _table(doc, questions, answers: dict[int, str], layout: int) -> None:
         cells = table.add_row().cells
         cells[0].text = str(q.number)
         cells[1].paragraphs[0].add_run(q.question).bold = True
+        if prompt_with_question and q.prompt:
+            cells[1].add_paragraph(q.prompt)
+            q = _without_prompt(q)
         answer = answers.get(q.number, "")
         if layout == 1:
             cells[2].text = q.prompt
@@ -119,6 +139,12 @@ def _table(doc, questions, answers: dict[int, str], layout: int) -> None:
                 row = table.add_row().cells
                 merged = row[0].merge(row[-1])
                 add_answer(merged, group, first=merged.paragraphs[0])
+
+
+def _without_prompt(question):
+    from dataclasses import replace
+
+    return replace(question, prompt="")
 
 
 def save_deterministic(doc, path) -> Path:

@@ -9,10 +9,31 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-REALDOCS = ROOT.parent / "shared" / "realdocs"
-if os.environ.get("CI") and not REALDOCS.is_dir():  # CI has ../shared beside the clone: never skip silently
-    raise RuntimeError(f"{REALDOCS} is missing: the robustness tests need the real Office files")
+SHARED = ROOT.parent / "shared"  # the project's shared folder beside the clone (not in the repository)
+REALDOCS = SHARED / "realdocs"  # real Office files written by other software
+REFI_SCHEMAS = SHARED / "refi-qda"  # the REFI-QDA XML schemas
+CI = bool(os.environ.get("CI"))
+if CI and not (REALDOCS.is_dir() and REFI_SCHEMAS.is_dir()):  # CI has ../shared beside the clone: never skip
+    raise RuntimeError(f"{SHARED} is missing: the robustness tests need its real Office files and REFI-QDA schemas")
 SAMPLE = ROOT / "data" / "sample"
+_MISSING = (f"needs {{}}, from the project's shared folder ../shared beside the clone (real Office files "
+            f"and REFI-QDA schemas, not in the repository); skipped outside CI, run in CI")
+
+
+def needs(path: Path) -> Path:
+    """``path`` (a file or folder of ../shared), or skip the test outside CI when it is missing."""
+    if not CI and not path.exists():
+        pytest.skip(_MISSING.format(path))
+    return path
+
+
+def real_files(*patterns: str) -> list:
+    """The real Office files in ``REALDOCS`` matching the patterns, as test parameters (one
+    skipped parameter, saying where they come from, when the folder is missing outside CI)."""
+    files = [p for pattern in patterns for p in sorted(REALDOCS.glob(pattern))]
+    if files or CI:
+        return [pytest.param(p, id=p.name) for p in files]
+    return [pytest.param(None, id="realdocs-missing", marks=pytest.mark.skip(reason=_MISSING.format(REALDOCS)))]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 
@@ -40,7 +61,8 @@ def write_form(tmp_path, template):
     """write_form(answers, layout=1, name="T0-form.docx") -> path of a filled-in form."""
     from sample_forms import write_form as _write
 
-    def write(answers, layout=1, name="T0-form.docx", title="Quick-scan"):
-        return _write(tmp_path / name, answers, template, layout=layout, title=title)
+    def write(answers, layout=1, name="T0-form.docx", title="Quick-scan", prompt_with_question=False):
+        return _write(tmp_path / name, answers, template, layout=layout, title=title,
+                      prompt_with_question=prompt_with_question)
 
     return write

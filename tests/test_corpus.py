@@ -109,5 +109,5 @@ def test_corpus_without_personal_blanks_question_3_only():
 def test_corpus_summary_counts_pilots_waves_and_problems():
     c = combine([corpus_of("A pilot", "T0"), corpus_of("A pilot", "T1")])
     text = c.summary()
-    assert "T0: 1 pilots" in text and "T1: 1 pilots" in text and "no problems" in text
+    assert "T0: 1 pilot," in text and "T1: 1 pilot," in text and "no problems" in text
     assert c._repr_html_().startswith("<pre>")

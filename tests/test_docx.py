@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from docx import Document
+from sample_forms import LAYOUTS
 
 from quickscan import errors
 from quickscan._docx import read_docx
-from tests.conftest import REALDOCS
+from quickscan.template import normalize
+from tests.conftest import real_files
 
 
-@pytest.mark.parametrize("layout", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_docx_every_layout_keeps_every_answer(write_form, answers, layout):
     corpus = read_docx(write_form(answers, layout=layout))
     got = corpus.answers.dropna(subset=["question"]).set_index("question")["answer"].to_dict()
@@ -19,11 +23,40 @@ def test_docx_every_layout_keeps_every_answer(write_form, answers, layout):
     assert corpus.waves == ("T0",)
 
 
-@pytest.mark.parametrize("layout", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_docx_locations_name_table_row_or_paragraph(write_form, answers, layout):
     corpus = read_docx(write_form(answers, layout=layout))
     location = corpus.answers.set_index("question").loc[9, "location"]
     assert ("table" in location and "row" in location) if layout != 4 else location.startswith("paragraph")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_docx_prompt_in_the_question_cell_is_not_part_of_the_answer(write_form, answers, layout, template):
+    answers[5] = "Pilot."
+    corpus = read_docx(write_form(answers, layout=layout, prompt_with_question=True))
+    pid = corpus.pilot_ids[0]
+    assert corpus.answer(pid, 5) == "Pilot."
+    for q in template.questions:  # no prompt leaks into any answer
+        if q.prompt:
+            assert normalize(q.prompt)[:40] not in normalize(corpus.answer(pid, q.number)), q.number
+    assert corpus.answer(pid, 9) == answers[9]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_docx_a_longer_wording_is_not_left_in_the_answer(tmp_path, answers, layout, template):
+    """A form prints the longer alternative "Startdatum pilot" of question 4 ("Startdatum"),
+    and "Naam van de pilot" for question 1 (alternative "Naam pilot" is near its start)."""
+    from sample_forms import write_form as _write
+
+    printed = replace(template, questions=tuple(
+        replace(q, question={4: "Startdatum pilot", 1: "Naam van de pilot"}.get(q.number, q.question))
+        for q in template.questions))
+    answers[4] = "1 maart 2019"
+    path = _write(tmp_path / "T0-form.docx", answers, printed, layout=layout)
+    corpus = read_docx(path)
+    pid = corpus.pilot_ids[0]
+    assert corpus.answer(pid, 4) == "1 maart 2019"
+    assert corpus.answer(pid, 1) == answers[1]
 
 
 def test_docx_title_before_first_question_is_kept_as_unmatched(write_form, answers):
@@ -144,7 +177,7 @@ def test_docx_answer_typed_after_prompt_in_same_cell(tmp_path, template):
     assert (a[2], a[6], a[9]) == ("Antwoord 2", "Antwoord 6", "Antwoord 9")
 
 
-@pytest.mark.parametrize("path", sorted(REALDOCS.glob("*.docx")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", real_files("*.docx"))
 def test_docx_real_word_files_that_are_not_forms_are_refused_clearly(path):
     with pytest.raises(errors.NotAQuickscanForm) as exc:
         read_docx(path)

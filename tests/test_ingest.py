@@ -11,7 +11,7 @@ from docx import Document
 from quickscan import errors
 from quickscan._docx import read_docx
 from quickscan.ingest import read_folder
-from tests.conftest import REALDOCS
+from tests.conftest import real_files
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -126,8 +126,7 @@ def test_ingest_waves_from_folders_and_renamed_pilot_keeps_its_id(tmp_path, writ
     assert set(corpus.pilots.pilot) == {"Buurtcirkel Zeist", "Buurtcirkel  Zeist (Slotlaan)"}
 
 
-@pytest.mark.parametrize("path", sorted(REALDOCS.glob("*.docx")) + sorted(REALDOCS.glob("*.xlsx")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", real_files("*.docx", "*.xlsx"))
 def test_ingest_real_office_files_are_problems_not_crashes(tmp_path, path):
     shutil.copy(path, tmp_path / path.name)
     corpus = read_folder(tmp_path)

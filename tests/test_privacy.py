@@ -366,3 +366,20 @@ def test_privacy_demo_outputs_hold_no_contact_details(sample, tmp_path):
     sources = [t for m, t in _texts(tmp_path / "project.qdpx") if m.startswith("Sources/")]
     assert len(sources) == 31 and any("Gebiedsteam GGZ Houten" in t for t in sources)
     assert _leaks(tmp_path, _contacts(sample)) == []
+
+
+def test_privacy_placeholder_word_and_personal_questions_come_from_the_template(tmp_path):
+    from quickscan.template import load_template
+
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "id: t\nquestions:\n  - {number: 1, question: Naam project, kind: fact}\n"
+        "  - {number: 2, question: Contactpersoon, kind: fact, personal: true, pseudonym: contactpersoon}\n"
+        "  - {number: 3, question: 'Wat doet het project?'}\n"
+        "  - {number: 4, question: 'Wie is de wethouder?', kind: fact, personal: true}\n", encoding="utf-8")
+    t = load_template(path)
+    rows = make_answers("Project Z", "T0", {1: "Project Z", 2: "Sanne de Wit", 3: "Sanne de Wit en Joris Blom bellen.",
+                                            4: "Joris Blom"}, template=t)
+    safe = pseudonymize(Corpus.from_answers(rows, template=t))
+    assert safe.answer("project-z", 3) == "[contactpersoon P01] en [persoon P01b] bellen."
+    assert safe.answer("project-z", 2) == "[contactpersoon P01]"

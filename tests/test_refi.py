@@ -18,8 +18,9 @@ from quickscan.codebook import Code, Codebook, Family, load_codebook
 from quickscan.coding import present
 from quickscan.corpus import Corpus, make_answers
 from quickscan.errors import InputError, RefiError
+from tests.conftest import REFI_SCHEMAS, needs
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
+SCHEMAS = REFI_SCHEMAS
 FIXTURES = Path(__file__).resolve().parent / "data" / "refi"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 KEY = ["pilot_id", "wave", "question", "code", "family", "start", "end", "evidence", "segment_id"]
@@ -45,7 +46,7 @@ families:
 
 
 def _schema(name: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
+    return etree.XMLSchema(etree.parse(str(needs(SCHEMAS / name))))
 
 
 def _qde(data: bytes) -> etree._ElementTree:
@@ -91,7 +92,7 @@ def test_refi_qdpx_validates_against_project_xsd(sample, tmp_path):
     # and the reader's own schema option accepts it
     path = tmp_path / "t0.qdpx"
     path.write_bytes(sample[2])
-    assert len(refi.read_qdpx(path, schema=SCHEMAS / "Project-mrt2019.xsd").sources) == 15
+    assert len(refi.read_qdpx(path, schema=needs(SCHEMAS / "Project-mrt2019.xsd")).sources) == 15
 
 
 def test_refi_qdpx_layout(sample):
@@ -505,7 +506,7 @@ def test_refi_malformed_project_errors(tmp_path, case, expected):
         path = _project(tmp_path, _qde_text().replace(
             '<?xml version="1.0"?>', '<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>'))
     else:
-        schema = SCHEMAS / "Project-mrt2019.xsd"
+        schema = needs(SCHEMAS / "Project-mrt2019.xsd")
         path = _project(tmp_path, _qde_text(_selection(4, 9)).replace(' name="p"', ""))
     with pytest.raises(RefiError, match=expected) as info:
         refi.read_qdpx(path, schema=schema)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import pytest
 
 from quickscan.errors import StudyError, UsageError
 from quickscan.study import Study, load_study, run_report
-from tests.conftest import SAMPLE
+from tests.conftest import ROOT, SAMPLE
 
 
 def test_study_file_paths_are_relative_to_the_file(tmp_path):
@@ -53,3 +56,113 @@ def test_study_unknown_family_is_a_usage_error_before_any_work(tmp_path):
     with pytest.raises(UsageError, match="no family"):
         run_report(Study(data=(SAMPLE / "T0",), families=("nope",), out=tmp_path / "out"))
     assert not (tmp_path / "out").exists()
+
+
+# -- a second instrument, end to end ----------------------------------------------------------
+
+MONITOR = ROOT / "data" / "monitor"
+LEFTOVERS = re.compile(r"\bpilots?\b|\bpilotleider|vraag 3\b|\bstatus\b|regionale koers|basisset", re.IGNORECASE)
+# The English column keys of the data model (codings, review sheet) are a contract shared by
+# every instrument; they are not words of U16 and are taken out before the search.
+_COLUMN_KEYS = re.compile(r"<t>pilot</t>|\"pilot\"|^pilot,|,pilot,", re.MULTILINE)
+
+
+def _texts(out):
+    """(file, member, text) of every output but the PNG images."""
+    for path in sorted(p for p in out.rglob("*") if p.is_file() and p.suffix != ".png"):
+        if path.suffix in (".docx", ".xlsx", ".qdpx"):
+            with zipfile.ZipFile(path) as z:
+                for member in z.namelist():
+                    if member.endswith((".xml", ".txt", ".qde", ".rels")):
+                        yield path, member, z.read(member).decode("utf-8")
+        else:
+            yield path, "", path.read_text("utf-8")
+
+
+@pytest.mark.slow
+def test_study_second_instrument_from_a_study_file_has_no_u16_leftovers(tmp_path, capsys):
+    from quickscan.cli import main
+
+    assert main(["report", str(MONITOR / "study.yaml"), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "T0: 5 praktijken" in out and "T1: 6 praktijken" in out
+    assert "personal question(s) 3 left out" in out
+    kinds = {p.suffix for p in tmp_path.rglob("*") if p.is_file()}
+    assert {".docx", ".xlsx", ".csv", ".svg", ".qdpx", ".qdc", ".png"} <= kinds
+    found = [(str(path.relative_to(tmp_path)), member, hit.group())
+             for path, member, text in _texts(tmp_path)
+             for hit in LEFTOVERS.finditer(_COLUMN_KEYS.sub("", text))]
+    assert found == []
+    # the unit, the title and the status family (the phase) come from the template
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "report.docx")).paragraphs)
+    assert "Monitor regionale praktijk: tabellen T1" in text
+    assert "Tabellen en bevindingen van 6 praktijken in T1" in text
+    assert "Praktijken waarvan de fase veranderde tussen T0 en T1:" in text
+    qde = zipfile.ZipFile(tmp_path / "project.qdpx").read("project.qde").decode("utf-8")
+    assert all(f'name="{v}"' in qde for v in ("regio", "fase", "partijen", "doelgroep"))
+    assert "l.brink@example.org" not in qde and "Lotte Brink" not in "".join(t for *_, t in _texts(tmp_path))
+
+
+def test_study_flags_without_a_study_file(tmp_path, capsys):
+    from quickscan.cli import main
+
+    args = ["report", str(MONITOR / "T1"), "--template", str(ROOT / "templates" / "monitor-uitdagingen.yaml"),
+            "--codebook", str(ROOT / "codebooks" / "monitor-uitdagingen.yaml"), "--families", "fase",
+            "--title", "Mijn monitor", "--out", str(tmp_path)]
+    assert main(args) == 0
+    import docx
+
+    assert docx.Document(str(tmp_path / "report.docx")).paragraphs[0].text == "Mijn monitor: tabellen T1"
+
+
+@pytest.mark.parametrize("template", [None, ROOT / "templates" / "monitor-uitdagingen.yaml"])
+def test_study_forms_of_another_instrument_stop_the_report_before_writing(tmp_path, capsys, template):
+    from quickscan.cli import main
+
+    if template is None:  # monitor forms read with the bundled U16 template
+        args = ["report", str(MONITOR / "T0")]
+    else:  # U16 forms read with the monitor template
+        args = ["report", str(SAMPLE / "T0"), "--template", str(template),
+                "--codebook", str(ROOT / "codebooks" / "monitor-uitdagingen.yaml")]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "match too few questions of template" in err and "another instrument" in err
+    assert "of its 20 questions" in err if template is None else "of its 12 questions" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_study_own_template_needs_its_codebook(tmp_path, capsys):
+    from quickscan.cli import main
+
+    args = ["report", str(MONITOR / "T0"), "--template", str(ROOT / "templates" / "monitor-uitdagingen.yaml")]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    assert "needs its codebook" in capsys.readouterr().err
+
+
+def test_study_check_validates_a_codebook_against_the_template_in_use(capsys):
+    from quickscan.cli import main
+
+    u16 = str(ROOT / "codebooks" / "regionale-koers-u16.yaml")
+    monitor = ROOT / "templates" / "monitor-uitdagingen.yaml"
+    assert main(["check", u16]) == 0
+    assert main(["check", u16, "--template", str(monitor)]) == 1
+    assert "the template has 1-12" in capsys.readouterr().out
+    assert main(["check", str(MONITOR / "study.yaml"), str(ROOT / "codebooks" / "monitor-uitdagingen.yaml"),
+                 "--template", str(monitor)]) == 0
+
+
+def test_study_init_writes_a_starter_that_loads_and_is_never_overwritten(tmp_path, capsys):
+    from quickscan.cli import main
+
+    (tmp_path / "T0").mkdir()
+    (tmp_path / "T1").mkdir()
+    assert main(["init", str(tmp_path)]) == 0
+    study = load_study(tmp_path / "study.yaml")
+    assert study.waves == ("T0", "T1") and study.data == (tmp_path / "T0", tmp_path / "T1")
+    assert study.out == tmp_path / "quickscan-out" and study.template is None
+    before = (tmp_path / "study.yaml").read_text("utf-8")
+    assert main(["init", str(tmp_path)]) == 2
+    assert "exists already" in capsys.readouterr().err
+    assert (tmp_path / "study.yaml").read_text("utf-8") == before

@@ -88,6 +88,18 @@ def test_template_normalize_folds_accents_case_and_punctuation():
         ("id: x\nquestions:\n  - {number: 1, question: A}\nblocks:\n  - {id: b, questions: [7]}\n",
          "unknown question number"),
         ("id: x\nquestions: [\n", "not valid YAML"),
+        ("id: x\nquestions:\n  - {number: 1, question: Wie is het?, kind: fact}\n", "line 3.*quotes around"),
+        ("id: x\nnaam: y\nquestions:\n  - {number: 1, question: A}\n", "unknown key.*'naam'"),
+        ("id: x\nlanguage: en\nquestions:\n  - {number: 1, question: A, kind: fact}\n", "language 'en'"),
+        ("id: x\npilot_question: 4\nquestions:\n  - {number: 1, question: A, kind: fact}\n", "pilot_question 4"),
+        ("id: x\nquestions:\n  - {number: 1, question: A}\n", "pilot_question 1 is an open question"),
+        ("id: x\nstatus_question: 2\nquestions:\n  - {number: 1, question: A, kind: fact}\n"
+         "  - {number: 2, question: B}\n", "status_question 2"),
+        ("id: x\nopen_questions: [1]\nquestions:\n  - {number: 1, question: A, kind: fact}\n", "open_questions"),
+        ("id: x\nunit: pilots\nquestions:\n  - {number: 1, question: A, kind: fact}\n", "unit"),
+        ("id: x\nunit: {singular: pilot}\nquestions:\n  - {number: 1, question: A, kind: fact}\n", "unit"),
+        ("id: x\nquestions:\n  - {number: 1, question: A, kind: fact}\nblocks:\n  - {id: b, vragen: [1]}\n",
+         "unknown key"),
     ],
 )
 def test_template_malformed_file_names_file_and_key(tmp_path, yaml_text, message):
@@ -101,7 +113,7 @@ def test_template_malformed_file_names_file_and_key(tmp_path, yaml_text, message
 def test_template_another_instrument_is_just_another_file(tmp_path):
     path = tmp_path / "leercirkel.yaml"
     path.write_text(
-        "id: leercirkel\nname: Leercirkel\nquestions:\n"
+        "id: leercirkel\nname: Leercirkel\nunit: {singular: gemeente, plural: gemeenten}\nquestions:\n"
         "  - {number: 1, key: gemeente, question: Gemeente, kind: fact}\n"
         "  - {number: 2, key: knelpunten, question: 'Welke knelpunten ervaart u?'}\n"
         "  - {number: 3, key: oplossingen, question: 'Welke oplossingsrichtingen ziet u?'}\n",
@@ -110,3 +122,14 @@ def test_template_another_instrument_is_just_another_file(tmp_path):
     t = load_template(path)
     assert t.match_question("2. Welke knelpunten ervaart u?").number == 2
     assert t.question(3).label == "Welke oplossingsrichtingen ziet u?"
+    assert t.unit.count(2) == "2 gemeenten" and t.title == "Leercirkel"
+    assert t.personal_questions == () and t.status_question is None and t.open_questions == (2, 3)
+    assert t.case_variables == ()  # the only fact question names the case
+
+
+def test_template_instrument_facts_of_u16_are_data(template):
+    assert template.unit.count(15) == "15 pilots" and template.title == "Quick-scan pilots"
+    assert template.personal_questions == (3,) and template.question(3).pseudonym == "pilotleider"
+    assert template.status_question == 5 and template.open_questions == (18, 19, 20)
+    assert [q.key for q in template.case_variables] == ["gemeente", "startdatum", "status", "bereik",
+                                                         "organisaties", "doelgroep"]

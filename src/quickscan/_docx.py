@@ -120,7 +120,7 @@ def read_form(path: str | PathLike[str], *, wave: str | None, template: Template
     if not name:
         name = path.stem
         problems.append(problem("warning", "W121", path, f"question {template.pilot_question}",
-                                f"no pilot name found; used the file name {name!r}"))
+                                f"no {template.unit.singular} name found; used the file name {name!r}"))
     ident, source = pilot_id(name), str(path)
     rows = [
         {"pilot_id": ident, "pilot": name, "wave": wave_found, "question": q,
@@ -508,7 +508,7 @@ def _assemble(
             current = match.number
             worded.add(current)
             answer = answers.setdefault(current, _Answer())
-            answer.add(match.rest(piece.text), piece.location)
+            answer.add(template.strip_prompt(current, match.rest(piece.text)), piece.location)  # a prompt in its line
             prompt = normalize(template.question(current).prompt)  # may follow, over several paragraphs
         elif current is not None:
             if prompt and not answers[current].parts:
@@ -565,7 +565,7 @@ def _row_question(
             nxt = cells[i + 1] if i + 1 < len(cells) else ""
             match = template.match_question(f"{n}. {nxt}", loose=True) if nxt.strip() else None
             if match is not None and match.number == n and match.score >= 0.7:
-                rest = match.rest(f"{n}. {nxt}")
+                rest = _strip(template, n, match.rest(f"{n}. {nxt}"))  # a prompt in the question's cell
                 return n, [rest, *(_strip(template, n, c) for c in cells[i + 2 :])], True
             if not nxt.strip() or n == (current or 0) + 1:
                 return n, [_strip(template, n, c) for c in cells[i + 1 :]], False
@@ -573,7 +573,7 @@ def _row_question(
         match = template.match_question(cell) if cell.strip() else None
         if match is not None:
             n = match.number
-            return n, [match.rest(cell), *(_strip(template, n, c) for c in cells[i + 1 :])], True
+            return n, [_strip(template, n, match.rest(cell)), *(_strip(template, n, c) for c in cells[i + 1 :])], True
     return None
 
 

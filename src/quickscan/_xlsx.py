@@ -18,7 +18,7 @@ becomes unmatched content labelled with that header.
 ``Naam``/``Vraag`` (``write_excel`` writes ``Vraag`` above the pilot names); else the
 pilot's own header cell (in the line before the first question, when that line has an
 empty header cell); else the answer to question 1 (:func:`~quickscan.corpus.pilot_name`);
-else ``Pilot (kolom D)`` with a warning. Names are read without surrounding white space.
+else ``<Unit> (kolom D)`` (U16: ``Pilot (kolom D)``) with a warning. Names are read without surrounding white space.
 
 *Cell values* become text: numbers without a spurious ``.0``, dates as ISO dates
 (``2020-03-01``), formulas as their cached values (a formula Excel never calculated is
@@ -557,9 +557,10 @@ def _sheet_rows(table: _Table, template: Template, wave: str, source: Path) -> t
         place = grid.record_place(j)
         name = _record_name(table, j, fields, template)
         if not name:
-            name = f"Pilot ({place})"
+            unit = template.unit.singular
+            name = f"{unit[:1].upper() + unit[1:]} ({place})"
             problems.append(problem("warning", "W121", source, f"sheet {grid.title}, {place}",
-                                    f"no pilot name found; named it {name!r}"))
+                                    f"no {unit} name found; named it {name!r}"))
         if normalize(name) in places:  # the same pilot twice: keep both, apart
             n = 2
             while normalize(f"{name} ({n})") in places:
@@ -757,7 +758,7 @@ def write_excel(corpus: Corpus, path: str | PathLike[str], *, include_personal: 
     """Write the combined workbook: one sheet per wave, questions as rows, pilots as columns.
 
     Row 1 holds ``Vraag`` and the pilot names; column A ``"9. Wat is het doel van de
-    pilot?"``. The answers to personal questions (question 3) are left out unless
+    pilot?"``. The answers to personal questions of the template are left out unless
     ``include_personal``. Passages that matched no question follow in rows ``Niet
     toegewezen (1)``, ``(2)``, ... Every cell is a text cell, never a formula, whatever it
     starts with (``=``, ``+``, ``-``, ``@``). Control characters are stored as Excel does

@@ -6,7 +6,7 @@ The numbers drawn are those of :func:`quickscan.matrices.code_matrix` (the ``Tot
 and :func:`quickscan.compare.compare_waves` (``totals``), so a chart always agrees with its
 table. Labels are the Dutch labels of the codebook; colours come from the colour-blind-safe
 Okabe-Ito palette. Charts show only counts, code labels and pilot names: never an answer,
-and never the personal question 3.
+and never a personal question of the template.
 
 matplotlib is imported when a function here is first called, not by ``import quickscan``.
 
@@ -48,7 +48,7 @@ A4_WIDTH = 16 / 2.54  # inches: the text width of an A4 page with 2.5 cm margins
 A4_LANDSCAPE_WIDTH = 24.7 / 2.54
 A4_HEIGHT = 24.7 / 2.54  # the text height of an A4 page
 DPI = 300
-XLABEL = "Aantal pilots"
+XLABEL = "Aantal {plural}"  # the count axis; the unit comes from the template
 ORDERS = ("codebook", "count")
 
 _RC = {
@@ -135,13 +135,13 @@ def _bar_layout(labels: list[str]) -> tuple[list[str], float]:
     return wrapped, 0.13 + 0.12 * lines
 
 
-def _count_axis(ax: Axes, top: int) -> None:
+def _count_axis(ax: Axes, top: int, unit) -> None:
     from matplotlib.ticker import MaxNLocator
 
     top = max(top, 1)
     ax.set_xticks([t for t in MaxNLocator(integer=True).tick_values(0, top) if 0 <= t <= top])
     ax.set_xlim(0, top + max(0.8, 0.07 * top))  # room for the count at the end of a full bar
-    ax.set_xlabel(XLABEL)
+    ax.set_xlabel(XLABEL.format(plural=unit.plural))
     ax.grid(axis="x", color=GRID, linewidth=0.4, alpha=0.6)
     ax.set_axisbelow(True)
     ax.tick_params(axis="y", length=0)
@@ -185,8 +185,9 @@ def plot_totals(
     Axes
         One bar per code (``ax.patches``, top to bottom), its length the ``Totaal`` of
         :func:`~quickscan.matrices.code_matrix`; y tick labels: the Dutch code labels
-        (wrapped); the count at the end of each bar; x axis ``"Aantal pilots"`` from 0 to
-        the number of pilots in the wave; title ``"<family label>, <wave> (<n> pilots)"``.
+        (wrapped); the count at the end of each bar; x axis ``"Aantal <units>"`` from 0 to
+        the number in the wave; title ``"<family label>, <wave> (<n> <units>)"`` (the unit of
+        the template: pilots for U16).
 
     Examples
     --------
@@ -216,8 +217,8 @@ def plot_totals(
         ax.bar_label(bars, padding=2, fontsize=7.5)
         ax.set_yticks(y, labels)
         ax.set_ylim(len(counts) - 0.5, -0.5)  # first code on top
-        _count_axis(ax, n_pilots)
-        ax.set_title(_title(fam.label, wave, f"{n_pilots} pilots"), loc="left")
+        _count_axis(ax, n_pilots, corpus.template.unit)
+        ax.set_title(_title(fam.label, wave, corpus.template.unit.count(n_pilots)), loc="left")
     return ax
 
 
@@ -321,8 +322,9 @@ def plot_matrix(
         bottom.set_xticks(range(n_cols), [str(t) for t in totals], fontsize=code_font)
         bottom.tick_params(length=0)
         bottom.spines["bottom"].set_visible(False)
-        bottom.set_xlabel(f"{TOTAL} ({XLABEL.lower()} van de {n_rows})", fontsize=7)
-        ax.set_title(_title(fam.label, wave, f"{n_rows} pilots"), loc="left")
+        unit = corpus.template.unit
+        bottom.set_xlabel(f"{TOTAL} ({XLABEL.format(plural=unit.plural).lower()} van de {n_rows})", fontsize=7)
+        ax.set_title(_title(fam.label, wave, unit.count(n_rows)), loc="left")
     return ax
 
 
@@ -391,11 +393,11 @@ def plot_waves(
         pairs = ((before, result.n_before, totals["before"], -h / 2, BEFORE),
                  (after, result.n_after, totals["after"], h / 2, AFTER))
         for wave, n, values, shift, colour in pairs:
-            bars = ax.barh([i + shift for i in y], values.astype(float).tolist(), height=h, color=colour, label=f"{wave} ({n} pilots)")
+            bars = ax.barh([i + shift for i in y], values.astype(float).tolist(), height=h, color=colour, label=f"{wave} ({corpus.template.unit.count(n)})")
             ax.bar_label(bars, padding=2, fontsize=6.5)
         ax.set_yticks(y, labels)
         ax.set_ylim(len(totals) - 0.5, -0.5)
-        _count_axis(ax, max(result.n_before, result.n_after))
+        _count_axis(ax, max(result.n_before, result.n_after), corpus.template.unit)
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, borderaxespad=0.2,
                   handlelength=1.2)
         ax.set_title(f"{fam.label}, {before} en {after}", loc="left", pad=20)

@@ -3,8 +3,11 @@
 Exit codes: 0 fine, 1 problems in the input, 2 usage.
 
     quickscan demo                      # the bundled sample, T0 and T1
+    quickscan init mystudy              # a commented starter study file
+    quickscan report mystudy/study.yaml # the report of a study
+    quickscan report forms/T0 --template t.yaml --codebook c.yaml --out out
     quickscan ingest data/T0 data/T1 --out combined.xlsx
-    quickscan check forms/*.docx codebook.yaml
+    quickscan check forms/*.docx codebook.yaml --template t.yaml
     quickscan verify concept.docx --tables quickscan-out/tables.xlsx --out claims.xlsx
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 __all__ = ["main"]
@@ -49,23 +53,33 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     report = sub.add_parser("report", help="ingest, code and write the report tables, charts and review sheet")
-    report.add_argument("data", type=Path, help="folder (or workbook) with the forms of one wave, or of several")
+    report.add_argument("data", type=Path, help="a study file (.yaml), or a folder (or workbook) with the forms of one "
+                                                "wave, or of several")
     report.add_argument("--compare", type=Path, help="folder with the forms of the next wave (e.g. T1)")
-    report.add_argument("--codebook", type=Path, help="codebook YAML (default: the bundled Regionale koers)")
-    report.add_argument("--aliases", type=Path, help="YAML file: pilot name -> other ways it is written")
+    _template_option(report)
+    report.add_argument("--codebook", type=Path, help="codebook YAML (default: the bundled Regionale koers, which "
+                                                      "goes with the bundled template only)")
+    report.add_argument("--aliases", type=Path, help="YAML file: name -> other ways it is written")
     report.add_argument("--families", nargs="+", help="family ids to report (default: all but the facts)")
-    report.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
-    report.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 300 dpi PNG)")
-    report.add_argument("--refi", action="store_true",
-                      help="also write project.qdpx and codebook.qdc for ATLAS.ti, MAXQDA, NVivo, QualCoder")
+    report.add_argument("--title", help="the reports' title (default: the template's)")
+    report.add_argument("--out", type=Path, help="output folder (default: quickscan-out, or the study file's)")
+    report.add_argument("--svg", action="store_const", const=True, help="save the charts as SVG too (beside the PNG)")
+    report.add_argument("--refi", action="store_const", const=True,
+                        help="also write project.qdpx and codebook.qdc for ATLAS.ti, MAXQDA, NVivo, QualCoder")
     report.set_defaults(run=_report)
+
+    init = sub.add_parser("init", help="write a commented starter study file (study.yaml) into a folder")
+    init.add_argument("folder", type=Path)
+    init.set_defaults(run=_init)
 
     ingest = sub.add_parser("ingest", help="read forms and workbooks into one combined workbook")
     ingest.add_argument("data", nargs="+", type=Path, help="folders or files (.docx, .xlsx)")
     ingest.add_argument("--wave", help="wave of all files (default: from folder or file names)")
-    ingest.add_argument("--aliases", type=Path, help="YAML file: pilot name -> other ways it is written")
+    _template_option(ingest)
+    ingest.add_argument("--aliases", type=Path, help="YAML file: name -> other ways it is written")
     ingest.add_argument("--out", type=Path, help="write the combined workbook here (.xlsx)")
-    ingest.add_argument("--include-personal", action="store_true", help="keep question 3 (names, phones, e-mail)")
+    ingest.add_argument("--include-personal", action="store_true",
+                        help="keep the template's personal questions (names, phones, e-mail)")
     ingest.set_defaults(run=_ingest)
 
     verify = sub.add_parser("verify", help="check the counts in a Word draft against the report tables")
@@ -81,14 +95,26 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate forms, workbooks, templates, codebooks and REFI-QDA files")
     check.add_argument("files", nargs="+", type=Path)
+    _template_option(check, extra=" (forms and codebooks are checked against it)")
     check.set_defaults(run=_check)
     return parser
 
 
-def _read(paths: list[Path], *, wave=None, aliases=None):
+def _template_option(parser, extra: str = "") -> None:
+    parser.add_argument("--template", type=Path,
+                        help=f"template YAML of the interview format (default: the bundled U16 quick-scan){extra}")
+
+
+def _template(args):
+    from .template import default_template, load_template
+
+    return load_template(args.template) if getattr(args, "template", None) else default_template()
+
+
+def _read(paths: list[Path], *, wave=None, aliases=None, template=None):
     from .study import read_paths
 
-    return read_paths(paths, wave=wave, aliases=aliases)
+    return read_paths(paths, wave=wave, aliases=aliases, template=template)
 
 
 def sample_folder() -> Path:
@@ -101,23 +127,39 @@ def sample_folder() -> Path:
 
 
 def _demo(args) -> int:
+    from .study import Study
+
     sample = sample_folder()
-    args.data, args.compare, args.codebook, args.aliases = sample / "T0", sample / "T1", None, None
-    args.families = ["basisset", "uitgangspunten"]
-    return _report(args)
+    return _run(Study(data=(sample / "T0", sample / "T1"), families=("basisset", "uitgangspunten"), out=args.out,
+                      svg=args.svg, refi=args.refi))
 
 
 def _report(args) -> int:
-    """Ingest, code, apply the review decisions found in the output folder, write everything."""
-    from .study import Study, run_report
+    """A study file, or the data and flags; flags win over the file."""
+    from .study import Study, load_study
 
-    study = Study(data=(args.data, *([args.compare] if args.compare else [])), codebook=args.codebook,
-                  aliases=args.aliases, families=args.families, out=args.out, svg=args.svg, refi=args.refi)
+    flags = {"template": args.template, "codebook": args.codebook, "aliases": args.aliases, "title": args.title,
+             "families": args.families, "out": args.out, "svg": args.svg, "refi": args.refi}
+    flags = {k: v for k, v in flags.items() if v is not None}
+    if args.data.suffix.lower() in (".yaml", ".yml"):
+        study = load_study(args.data, **flags)
+        if args.compare:
+            study = replace(study, data=(*study.data, args.compare), waves=(*study.waves, None))
+    else:
+        study = Study(data=(args.data, *([args.compare] if args.compare else [])), **flags)
+    return _run(study)
+
+
+def _run(study) -> int:
+    """Run the report of a study and print what it wrote."""
+    from .study import run_report
+
     report = run_report(study, echo=print)
     if not report.written:
         return 1
-    out = study.out
-    print(f"\nWritten to {out}/ (question 3 left out):")
+    out, template = study.out, report.corpus.template
+    personal = ", ".join(str(q) for q in template.personal_questions)
+    print(f"\nWritten to {out}/" + (f" (personal question(s) {personal} left out):" if personal else ":"))
     for path in report.written:
         print(f"  {path.relative_to(out) if path.is_relative_to(out) else path}")
     return report.status
@@ -148,8 +190,16 @@ def _verify(args) -> int:
     return 1 if (claims["verdict"] == "differs").any() else 0
 
 
+def _init(args) -> int:
+    from .study import write_starter
+
+    path = write_starter(args.folder)
+    print(f"written: {path}\nEdit it, then run: quickscan report {path}")
+    return 0
+
+
 def _ingest(args) -> int:
-    corpus = _read(args.data, wave=args.wave, aliases=args.aliases)
+    corpus = _read(args.data, wave=args.wave, aliases=args.aliases, template=_template(args))
     print(corpus.summary())
     if args.out:
         from .ingest import write_excel
@@ -163,25 +213,26 @@ def _check(args) -> int:
     from .errors import QuickscanError
 
     status = 0
+    template = _template(args)
     checkers = {".yaml": _check_yaml, ".yml": _check_yaml, ".qdpx": _check_refi, ".qdc": _check_refi}
     forms = [p for p in args.files if p.suffix.lower() not in checkers]
     for path in args.files:
         if path.suffix.lower() in checkers:
             try:
-                kind = checkers[path.suffix.lower()](path)
+                kind = checkers[path.suffix.lower()](path, template)
                 print(f"{path}: valid {kind}")
             except QuickscanError as exc:
                 print(exc)
                 status = 1
     if forms:
-        corpus = _read(forms)
+        corpus = _read(forms, template=template)
         print(problem_summary(corpus.problems))
         if len(corpus.problems[corpus.problems.severity.isin(["error", "warning"])]):
             status = 1
     return status
 
 
-def _check_refi(path: Path) -> str:
+def _check_refi(path: Path, template) -> str:
     """Read a REFI-QDA codebook or project; says what it holds."""
     from .refi import read_qdc, read_qdpx
 
@@ -192,15 +243,22 @@ def _check_refi(path: Path) -> str:
     return f"REFI-QDA project ({len(project.codings)} codings)"
 
 
-def _check_yaml(path: Path) -> str:
+def _check_yaml(path: Path, template) -> str:
+    """A codebook (checked against ``template``), a study file, or a template."""
     from ._io import read_yaml
 
     data = read_yaml(path)
+    if isinstance(data, dict) and "data" in data and "questions" not in data:
+        from .study import load_study
+
+        study = load_study(path)
+        study.read_codebook(study.read_template())
+        return "study file"
     if isinstance(data, dict) and "families" in data:
         from .codebook import load_codebook
 
-        load_codebook(path)
-        return "codebook"
+        load_codebook(path, template=template)
+        return f"codebook (for template {template.name!r})"
     from .template import load_template
 
     load_template(path)

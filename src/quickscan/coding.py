@@ -31,7 +31,7 @@ How it works (see also ``docs/codebook-format.md``):
   anchor. Raw spaCy patterns go into a ``Matcher``. New texts only add their new word
   forms, a codebook edit only the patterns that changed (see ``_Registry``). A match must
   lie within one sentence; a code found several times in a sentence is one coding.
-* **Selective coding.** Codes are searched in all answers (except the personal question 3
+* **Selective coding.** Codes are searched in all answers (except the personal questions
   and the questions the template marks ``coded: false``: the pilot's name and address, the
   municipality, the start date), unless the code or its family lists ``questions``. Fact families are coded from their own
   ``question`` only, once per pilot and wave (see :func:`code_corpus`).

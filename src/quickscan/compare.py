@@ -50,9 +50,11 @@ class WaveComparison:
         ``Totaal`` rows of the two :func:`~quickscan.matrices.code_matrix` tables).
     status_changes : DataFrame
         ``nr``, ``pilot_id``, ``pilot``, ``before_code``, ``after_code``, ``before``,
-        ``after`` (the Dutch labels): pilots in both waves whose code in the fact family
-        ``status`` changed (a pilot that was implemented, or stopped). Empty when the
-        codebook has no ``status`` family.
+        ``after`` (the Dutch labels): pilots in both waves whose code in the status family
+        changed (a pilot that was implemented, or stopped). Empty when there is none.
+    status_family : str or None
+        The fact family of the status: the one coding the template's ``status_question``
+        (``status`` for U16), or None when the template names none.
     only_before, only_after : DataFrame
         ``nr``, ``pilot_id``, ``pilot``: pilots present in one of the waves only.
     n_before, n_after : int
@@ -69,6 +71,7 @@ class WaveComparison:
     only_after: pd.DataFrame
     n_before: int
     n_after: int
+    status_family: str | None = None
 
     def __repr__(self) -> str:
         counts = self.changes["status"].value_counts()
@@ -88,7 +91,7 @@ def compare_waves(
     before: str = "T0",
     after: str = "T1",
     codebook: Codebook | None = None,
-    status_family: str = "status",
+    status_family: str | None = None,
 ) -> WaveComparison:
     """Compare the codes of one family between two waves, pilot by pilot.
 
@@ -105,8 +108,9 @@ def compare_waves(
         The two waves.
     codebook : Codebook, optional
         Default: the bundled codebook.
-    status_family : str
-        The fact family whose change is reported in ``status_changes``.
+    status_family : str, optional
+        The fact family whose change is reported in ``status_changes``. Default: the fact
+        family coding the template's ``status_question`` (none when it names none).
 
     Returns
     -------
@@ -129,6 +133,7 @@ def compare_waves(
     """
     codebook = codebook or default_codebook()
     fam = _family(codebook, family)
+    status_family = status_family or corpus.template.status_family(codebook)
     rows_before, rows_after = pilot_rows(corpus, before), pilot_rows(corpus, after)
     both = rows_after[rows_after["pilot_id"].isin(rows_before["pilot_id"])].reset_index(drop=True)
 
@@ -162,6 +167,7 @@ def compare_waves(
         only_after=_only(rows_after, rows_before),
         n_before=len(rows_before),
         n_after=len(rows_after),
+        status_family=status_family,
     )
 
 
@@ -175,7 +181,7 @@ def _only(rows: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     return rows.loc[~rows["pilot_id"].isin(other["pilot_id"]), PILOT_COLUMNS].reset_index(drop=True)
 
 
-def _status_changes(codings, codebook: Codebook, status_family: str, both: pd.DataFrame, before: str,
+def _status_changes(codings, codebook: Codebook, status_family: str | None, both: pd.DataFrame, before: str,
                     after: str) -> pd.DataFrame:
     fam = next((f for f in codebook.families if f.id == status_family), None)
     if fam is None:

@@ -117,7 +117,7 @@ class Corpus:
         return "\n\n".join(rows["answer"])
 
     def without_personal(self) -> Corpus:
-        """A copy in which the answers to personal questions (question 3) are blanked."""
+        """A copy in which the answers to the template's personal questions are blanked."""
         personal = self.answers["question"].isin(self.template.personal_questions)
         answers = self.answers.copy()
         answers.loc[personal, "answer"] = ""
@@ -132,7 +132,7 @@ class Corpus:
             n = part["pilot_id"].nunique()
             filled = (part["answer"].str.strip() != "").sum()
             words = part["answer"].str.split().str.len().sum()
-            lines.append(f"  {wave}: {n} pilots, {filled} of {len(part)} answers filled, {int(words)} words")
+            lines.append(f"  {wave}: {self.template.unit.count(n)}, {filled} of {len(part)} answers filled, {int(words)} words")
         unmatched = (self.answers["question"].isna()).sum()
         if unmatched:
             lines.append(f"  {unmatched} passage(s) matched no question (kept as 'unmatched')")

@@ -28,6 +28,7 @@ __all__ = [
     "RefiError",
     "StudyError",
     "UsageError",
+    "WrongTemplateError",
 ]
 
 
@@ -111,6 +112,13 @@ class NotAQuickscanForm(InputError):
 class DuplicatePilotError(InputError):
     code = "E107"
     default_message = "the same pilot appears twice in one wave"
+
+
+class WrongTemplateError(InputError):
+    """Forms that match too few questions of the template: another instrument's forms."""
+
+    code = "E109"
+    default_message = "the forms do not fit the template"
 
 
 class TemplateError(QuickscanError):

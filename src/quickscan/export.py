@@ -9,7 +9,7 @@ The tables are those of :func:`quickscan.matrices.code_matrix` (pilots as rows
 ``"1. <pilot>"``, codes as columns, ``X`` or empty, a ``Totaal`` row); the prose counts come
 from :func:`quickscan.matrices.summarize_codes` and the comparison from
 :func:`quickscan.compare.compare_waves`, so text and tables come from the same numbers.
-Answers are never exported here, and the personal question 3 never appears.
+Answers are never exported here, and the template's personal questions never appear.
 
 >>> from quickscan.ingest import read_folder
 >>> from quickscan.coding import code_corpus
@@ -70,8 +70,7 @@ def _tables(codings, corpus, codebook, families, waves) -> list[tuple[Family, st
 
 
 def _personal(corpus) -> set[int]:
-    template = getattr(corpus, "template", None)
-    return set(getattr(template, "personal_questions", (3,)))
+    return set(corpus.template.personal_questions)
 
 
 # -- Excel -------------------------------------------------------------------------------------
@@ -102,7 +101,7 @@ def to_workbook(
     waves : list of str, optional
         Default: every wave of the corpus.
     include_personal : bool
-        Keep codings of the personal questions (question 3) in the ``codings`` and
+        Keep codings of the template's personal questions in the ``codings`` and
         ``review`` sheets.
     review : bool
         Add the review sheet (see :func:`quickscan.review.add_review_sheet`): the codings
@@ -200,7 +199,7 @@ def _write_table_sheet(ws, table: pd.DataFrame) -> None:
 
     bold = Font(bold=True)
     centre = Alignment(horizontal="center", vertical="center")
-    header = [table.index.name or "Pilot", *map(str, table.columns)]
+    header = [table.index.name or "", *map(str, table.columns)]
     for j, text in enumerate(header, start=1):
         cell = _text_cell(ws, 1, j, text)
         cell.font = bold
@@ -401,9 +400,10 @@ def to_docx(
     doc = new_document()
     _page(doc.sections[0], "portrait")
     report = _Report(doc)
-    doc.add_heading(title or f"Quick-scan pilots: tabellen {wave}", 0)
+    unit = corpus.template.unit
+    doc.add_heading(title or f"{corpus.template.title}: tabellen {wave}", 0)
     n_pilots = len(pilot_rows(corpus, wave))
-    doc.add_paragraph(f"Tabellen en bevindingen van {n_pilots} pilots in {wave}, per onderdeel van het codeboek.")
+    doc.add_paragraph(f"Tabellen en bevindingen van {unit.count(n_pilots)} in {wave}, per onderdeel van het codeboek.")
 
     for fam in fams:
         doc.add_heading(fam.label, 1)
@@ -419,8 +419,8 @@ def to_docx(
         png = _totals_png(codings, corpus, fam, wave, codebook) if charts is True else (
             charts.get((fam.id, wave)) if charts else None)
         if png is not None:
-            report.chart(png, f"{fam.label}: aantal pilots per code, {wave}.")
-        doc.add_paragraph("Per code: het aantal pilots dat de code noemt, met een markante uitspraak.")
+            report.chart(png, f"{fam.label}: aantal {unit.plural} per code, {wave}.")
+        doc.add_paragraph(f"Per code: het aantal {unit.plural} dat de code noemt, met een markante uitspraak.")
         for row in summary.itertuples():
             _code_bullet(doc, row)
 
@@ -534,7 +534,7 @@ def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool 
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    header = [table.index.name or "Pilot", *map(str, table.columns)]
+    header = [table.index.name or "", *map(str, table.columns)]
     n_codes = len(header) - 1
     first = min(PILOT_COLUMN, width / 2)
     widths = [Cm(first)] + [Cm((width - first) / max(n_codes, 1))] * n_codes
@@ -581,7 +581,7 @@ def _repeat_header(row) -> None:
 def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], before: str, after: str) -> None:
     from .compare import compare_waves
 
-    doc = report.doc
+    doc, unit = report.doc, corpus.template.unit
     doc.add_heading(f"Vergelijking {before} en {after}", 1)
     result = None
     for fam in fams:
@@ -591,8 +591,8 @@ def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], 
         totals = totals.assign(difference=[f"{d:+d}" if d else "0" for d in totals["difference"]])
         totals.columns = [before, after, "Verschil"]
         totals.index.name = "Code"
-        report.caption("Tabel", f"{fam.label}: aantal pilots per code in {before} ({result.n_before} pilots) "
-                                f"en {after} ({result.n_after} pilots).")
+        report.caption("Tabel", f"{fam.label}: aantal {unit.plural} per code in {before} "
+                                f"({unit.count(result.n_before)}) en {after} ({unit.count(result.n_after)}).")
         _add_table(doc, totals, width=PAGE["portrait"][0] - 2 * MARGIN)
         for status, text in (("gained", f"Erbij gekomen in {after}"), ("lost", f"Niet meer genoemd in {after}")):
             changed = result.changes[result.changes["status"] == status]
@@ -604,11 +604,13 @@ def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], 
                 doc.add_paragraph(f"{nr}. {pilot}: {', '.join(rows['label'])}.", style="List Bullet")
     if result is None:
         return
-    doc.add_heading("Status en deelname", 2)
-    if result.status_changes.empty:
-        doc.add_paragraph(f"Geen pilot veranderde van status tussen {before} en {after}.")
-    else:
-        doc.add_paragraph(f"Pilots waarvan de status veranderde tussen {before} en {after}:")
+    status = result.status_family and codebook.family(result.status_family).label.lower()
+    doc.add_heading(f"{status[:1].upper() + status[1:]} en deelname" if status else "Deelname", 2)
+    if status and result.status_changes.empty:
+        doc.add_paragraph(f"Geen {unit.singular} veranderde van {status} tussen {before} en {after}.")
+    elif status:
+        doc.add_paragraph(f"{unit.plural[:1].upper() + unit.plural[1:]} waarvan de {status} veranderde "
+                          f"tussen {before} en {after}:")
         for row in result.status_changes.itertuples():
             was, now = row.before or "onbekend", row.after or "onbekend"
             doc.add_paragraph(f"{row.nr}. {row.pilot}: {was} → {now}.", style="List Bullet")

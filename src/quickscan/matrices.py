@@ -11,7 +11,7 @@ had when it first appeared, so that the T0 and T1 tables line up. Codes are colu
 codebook order, labelled with their Dutch labels. In a family with parent codes (the
 themes) a parent counts for a pilot when the parent itself or one of its children is coded.
 
->>> count_phrase(12, 15)
+>>> count_phrase(12, 15, noun="pilots")
 '12 van de 15 pilots'
 >>> count_phrase(10, 15, noun="projecten", spelled=True, start=True)
 'Tien van de vijftien projecten'
@@ -26,7 +26,7 @@ import pandas as pd
 
 from .codebook import Codebook, Family, default_codebook
 from .coding import present
-from .template import Block
+from .template import Block, Unit
 
 __all__ = [
     "TOTAL",
@@ -180,7 +180,7 @@ def code_matrix(
     rows = pilot_rows(corpus, wave, footnotes=footnotes)
     found = _family_codings(codings, fam, wave)
     found = found[found["pilot_id"].isin(rows["pilot_id"])]
-    index = pd.Index(rows["label"], name="Pilot")
+    index = pd.Index(rows["label"], name=_unit_header(corpus))
     codes = [c.id for c in fam.codes]
     grouped = found.groupby(["pilot_id", "code"])
     if values == "x":
@@ -200,7 +200,7 @@ def code_matrix(
         n = found.drop_duplicates(["pilot_id", "code"])["code"].value_counts()
         totals = pd.DataFrame([n.reindex(codes, fill_value=0).to_numpy()], index=[TOTAL], columns=table.columns)
         table = pd.concat([table.astype(object), totals.astype(object)])
-        table.index.name = "Pilot"
+        table.index.name = index.name
     return table
 
 
@@ -242,7 +242,7 @@ def summarize_codes(
     family: str | Family,
     wave: str | None = None,
     codebook: Codebook | None = None,
-    noun: str = "pilots",
+    noun: str | None = None,
     spelled: bool = False,
 ) -> pd.DataFrame:
     """Per code: how many pilots mention it, which, and the most telling quote.
@@ -293,7 +293,8 @@ def summarize_codes(
             "pilots": "; ".join(names[p] for p in pilots),
             "quote": quote,
             "quote_pilot": names.get(quote_pilot, ""),
-            "phrase": count_phrase(len(pilots), len(rows), noun=noun, spelled=spelled),
+            "phrase": count_phrase(len(pilots), len(rows), noun=noun or corpus.template.unit.plural,
+                                   spelled=spelled),
         })
     return pd.DataFrame(out, columns=["code", "label", "n_pilots", "n_total", "pilots", "quote", "quote_pilot",
                                       "phrase"])
@@ -349,7 +350,7 @@ def count_phrase(
     n: int,
     total: int,
     *,
-    noun: str = "pilots",
+    noun: str = Unit().plural,
     spelled: bool = False,
     start: bool = False,
     approx: bool = False,
@@ -361,7 +362,8 @@ def count_phrase(
     n, total : int
         The count and the number it is out of (``0 <= n <= total``).
     noun : str
-        The plural noun: ``"pilots"``, ``"projecten"``...
+        The plural noun: ``"pilots"``, ``"projecten"`` (the template's ``unit``; default
+        the template default ``"casussen"``).
     spelled : bool
         Write the numbers as words (0 to 100; larger numbers stay digits).
     start : bool
@@ -373,12 +375,12 @@ def count_phrase(
 
     Examples
     --------
-    >>> count_phrase(12, 15)
+    >>> count_phrase(12, 15, noun="pilots")
     '12 van de 15 pilots'
-    >>> count_phrase(12, 15, spelled=True)
+    >>> count_phrase(12, 15, noun="pilots", spelled=True)
     'twaalf van de vijftien pilots'
     >>> count_phrase(15, 15), count_phrase(0, 15, start=True)
-    ('alle 15 pilots', 'Geen van de 15 pilots')
+    ('alle 15 casussen', 'Geen van de 15 casussen')
     >>> count_phrase(14, 15, noun="projecten", approx=True, start=True)
     'Nagenoeg alle projecten'
     """
@@ -425,7 +427,7 @@ def answers_by_block(
     wave : str, optional
         The wave; may be left out when the corpus has only one.
     include_personal : bool
-        Keep personal questions (question 3: contact person). Left out by default.
+        Keep the template's personal questions (contact persons). Left out by default.
 
     Returns
     -------
@@ -456,6 +458,12 @@ def answers_by_block(
     table = a.pivot_table(index="question", columns="pilot_id", values="answer", aggfunc="\n\n".join)
     table = table.reindex(index=numbers, columns=rows["pilot_id"]).fillna("")
     table.index = pd.Index([f"{q}. {template.question(q).label}" for q in numbers], name="Vraag")
-    table.columns = pd.Index(rows["label"].tolist(), name="Pilot")
+    table.columns = pd.Index(rows["label"].tolist(), name=_unit_header(corpus))
     return table
+
+
+def _unit_header(corpus) -> str:
+    """The header of the column of names: the template's unit, capitalised (``"Pilot"``)."""
+    singular = corpus.template.unit.singular
+    return singular[:1].upper() + singular[1:]
 

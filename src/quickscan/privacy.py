@@ -2,8 +2,9 @@
 
 :func:`pseudonymize` returns a copy of a corpus in which
 
-* the contact persons of the personal questions (question 3: "Naam, telefoonnummer,
-  emailadres pilotleider") become ``[pilotleider P07]`` - P and the pilot's number in
+* the persons named in the template's personal questions (U16: question 3, "Naam,
+  telefoonnummer, emailadres pilotleider") become ``[<pseudonym> P07]``, the question's
+  ``pseudonym`` (U16: ``[pilotleider P07]``; default ``[persoon P07]``) - P and the pilot's number in
   report order (``corpus.pilots.nr``, the same in every wave), zero padded. The same person
   gets the same placeholder in every answer and every wave; a second person of the same
   pilot (a new pilot leader at T1) gets ``[pilotleider P07b]``. Replaced are the full name
@@ -64,7 +65,7 @@ __all__ = [
 EMAIL = "[e-mail]"
 PHONE = "[telefoon]"
 POSTCODE = "[postcode]"
-PERSON = "[pilotleider P{nr}{suffix}]"
+PERSON = "[{label} P{nr}{suffix}]"  # label: the personal question's pseudonym
 KEY_COLUMNS = ["row", "pilot_id", "wave", "question", "start", "end", "kind", "placeholder", "original"]
 FOUND_COLUMNS = ["pilot_id", "wave", "question", "row", "start", "end", "kind", "text", "placeholder"]
 
@@ -84,7 +85,7 @@ _PHONE_RE = re.compile(
 _DATE_RE = re.compile(r"(?<!\d)(?:\d{1,2}([-./])\d{1,2}\1\d{4}|\d{4}([-./])\d{1,2}\2\d{1,2})(?!\d)")
 _POSTCODE_RE = re.compile(r"(?<![\w-])[1-9]\d{3}" + _SPACE + r"?(?!SA|SD|SS)[A-Z]{2}(?![\w-])")
 _YEAR_WORDS = {"EN", "IN", "OF", "OP", "TE", "DE", "OM", "ER", "AL", "NU", "ZO", "JA", "IS", "EU", "NL"}
-_PLACEHOLDER_RE = re.compile(r"\[(?:pilotleider P\d+[a-z]?|e-mail|telefoon|postcode)\]")
+_PLACEHOLDER_RE = re.compile(r"\[(?:[^\W\d_][\w -]{0,40} P\d+[a-z]?|e-mail|telefoon|postcode)\]")
 
 _PARTICLES = {
     "van", "de", "der", "den", "het", "'t", "te", "ten", "ter", "in", "op", "aan", "el", "al", "la", "le",
@@ -257,7 +258,8 @@ def _people(corpus) -> list[_Person]:
                 n = per_pilot.get(row.pilot_id, 0)
                 per_pilot[row.pilot_id] = n + 1
                 suffix = "" if n == 0 else _letters(n)
-                placeholders[key] = PERSON.format(nr=str(int(row.nr_)).zfill(width), suffix=suffix)
+                placeholders[key] = PERSON.format(label=corpus.template.question(int(row.question)).pseudonym,
+                                                  nr=str(int(row.nr_)).zfill(width), suffix=suffix)
             if (key, row.pilot_id) not in seen:
                 seen.add((key, row.pilot_id))
                 people.append(_person(name, placeholders[key], row.pilot_id, ordinary))

@@ -15,7 +15,7 @@ What is written (QDA-XML 1.0, ``Project-mrt2019.xsd`` and ``Codebook.xsd``):
 * **sources**: one ``TextSource`` per form (pilot x wave), ``Sources/<guid>.txt``
   (UTF-8, no BOM, ``\\n`` line endings). The plain text is a title line, then per question
   a heading ``Vraag <n>. <question>`` and the answer; passages that matched no question
-  follow under ``Zonder vraag``. Question 3 (personal data) is left out unless
+  follow under ``Zonder vraag``. The template's personal questions are left out unless
   ``include_personal=True``.
 * **codings**: the codings that count as present (:func:`quickscan.coding.present`: not
   negated, not rejected) as ``PlainTextSelection`` over the matched words with a
@@ -89,7 +89,7 @@ TITLE_SEPARATOR = "\n\n"
 UNMATCHED_HEADING = "Zonder vraag"
 INCLUDE_PREFIX = "Wel coderen: "
 EXCLUDE_PREFIX = "Niet coderen: "
-VARIABLES = ("pilot_id", "wave", "status", "gemeente", "bereik")
+VARIABLES = ("pilot_id", "wave")  # of every case and source; then the template's case variables
 READ_COLUMNS = [*CODING_COLUMNS, "coder"]
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
             "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
@@ -611,16 +611,18 @@ def _find_sections(text: str, template: Template) -> list[_Section]:
 
 
 def _fact_values(corpus, found: pd.DataFrame, codebook: Codebook) -> dict[tuple[str, str, str], str]:
-    """(pilot_id, wave, variable) -> value: the label of the fact coding where the codebook
-    has a fact family of that name, else the answer to the fact question."""
+    """(pilot_id, wave, variable) -> value of the template's case variables (its fact questions,
+    named by their key): the label of the fact coding where the codebook has a fact family
+    for that question, else the answer."""
     out: dict[tuple[str, str, str], str] = {}
     pilots = corpus.pilots
-    for var in ("gemeente", "status", "bereik"):
+    variables = {q.number: q.key for q in corpus.template.case_variables}
+    for var in variables.values():
         if var in pilots:
             for pid, wave, value in zip(pilots["pilot_id"], pilots["wave"], pilots[var]):
                 out[(pid, wave, var)] = " ".join(str(value).split())
-    facts = {c.id: (f.id, c.label) for f in codebook.families if f.kind == "fact" and f.id in ("status", "bereik")
-             for c in f.codes}
+    facts = {c.id: (variables[f.question], c.label) for f in codebook.families
+             if f.kind == "fact" and f.question in variables for c in f.codes}
     for pid, wave, code in zip(found["pilot_id"], found["wave"], found["code"]):
         if code in facts:
             out[(pid, wave, facts[code][0])] = facts[code][1]
@@ -710,7 +712,8 @@ def to_qdpx(
 
     # variables
     facts = _fact_values(corpus, found, codebook)
-    var_guid = {v: _guid("variable", v) for v in VARIABLES}
+    case_variables = [q.key for q in corpus.template.case_variables]
+    var_guid = {v: _guid("variable", v) for v in (*VARIABLES, *case_variables)}
     waves_of: dict[str, list[str]] = defaultdict(list)
     for pid, wave in forms:
         waves_of[pid].append(wave)
@@ -724,7 +727,7 @@ def to_qdpx(
     codebook_el = etree.SubElement(root, f"{P}CodeBook")
     codebook_el.append(_codes_element(codebook, NS_PROJECT))
     variables_el = etree.SubElement(root, f"{P}Variables")
-    for v in VARIABLES:
+    for v in var_guid:
         etree.SubElement(variables_el, f"{P}Variable", guid=var_guid[v], name=v, typeOfVariable="Text")
 
     def values(parent, pairs: Iterable[tuple[str, str]]) -> None:
@@ -739,7 +742,7 @@ def to_qdpx(
         latest = waves[-1]
         case = etree.SubElement(cases_el, f"{P}Case", guid=_guid("case", pid), name=_clean(names.get(pid, pid)))
         values(case, [("pilot_id", pid), ("wave", ", ".join(waves))]
-               + [(v, facts.get((pid, latest, v), "")) for v in ("status", "gemeente", "bereik")])
+               + [(v, facts.get((pid, latest, v), "")) for v in case_variables])
         for wave in waves:
             etree.SubElement(case, f"{P}SourceRef", targetGUID=forms[(pid, wave)]["guid"])
 
@@ -761,7 +764,7 @@ def to_qdpx(
                                       creatingUser=user_guid[user])
             etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_guid(codebook, code))
         values(src, [("pilot_id", pid), ("wave", wave)] + [(v, facts.get((pid, wave, v), ""))
-                                                          for v in ("status", "gemeente", "bereik")])
+                                                          for v in case_variables])
         members[f"Sources/{guid}.txt"] = form["text"].encode("utf-8")
 
     qde = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
@@ -822,7 +825,7 @@ def write_qdpx(
     codebook : Codebook, optional
         The codebook of the codings (default: the bundled one).
     include_personal : bool
-        Also write question 3 (name, phone, e-mail of the pilot leader).
+        Also write the template's personal questions (names, phones, e-mail).
     name : str
         The project name shown by the other tool.
 

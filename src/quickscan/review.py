@@ -160,7 +160,7 @@ def add_review_sheet(wb, codings: pd.DataFrame, *, corpus=None, codebook=None):
     for name, source, count, message in (
         ("decision", "A", len(DECISIONS), "Kies accept, reject of add."),
         ("code", "B", len(codes), "Kies een code uit het codeboek."),
-        ("pilot", "E", len(pilots), "Kies een pilot."),
+        ("pilot", "E", len(pilots), f"Kies een {corpus.template.unit.singular if corpus is not None else 'naam'}."),
     ):
         if not count:
             continue

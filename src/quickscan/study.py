@@ -22,9 +22,11 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .errors import StudyError, UsageError
+from .errors import StudyError, UsageError, WrongTemplateError
 
-__all__ = ["Study", "Report", "load_study", "run_report"]
+__all__ = ["Study", "Report", "load_study", "run_report", "check_template_fit", "write_starter", "MIN_FIT"]
+
+MIN_FIT = 0.5  # forms must match at least this share of the template's questions on average
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Study:
     codebook: Path | None = None
     aliases: Path | None = None
     families: tuple[str, ...] | None = None
-    title: str | None = None
+    title: str | None = None  # default: the template's title
+    unit: tuple[str, str] | None = None  # (singular, plural); default: the template's unit
     out: Path = Path("quickscan-out")
     svg: bool = False
     refi: bool = False
@@ -58,6 +61,32 @@ class Study:
         object.__setattr__(self, "out", Path(self.out))
         if self.families is not None:
             object.__setattr__(self, "families", tuple(self.families))
+        if self.unit is not None:
+            object.__setattr__(self, "unit", tuple(self.unit))
+
+    def read_template(self):
+        """The template of the study (the bundled U16 one without ``template``), with the
+        study's title and unit where it gives them."""
+        from .template import Unit, default_template, load_template
+
+        template = load_template(self.template) if self.template else default_template()
+        if self.title:
+            template = replace(template, title=self.title)
+        if self.unit:
+            template = replace(template, unit=Unit(*self.unit))
+        return template
+
+    def read_codebook(self, template):
+        """The codebook of the study, checked against ``template``; the bundled one only
+        goes with the bundled template."""
+        from .codebook import default_codebook, load_codebook
+
+        if self.codebook:
+            return load_codebook(self.codebook, template=template)
+        if self.template:
+            raise UsageError(self.source or self.template,
+                             "a study with its own template needs its codebook too (codebook: or --codebook)")
+        return default_codebook()
 
 
 @dataclass(frozen=True)
@@ -92,15 +121,10 @@ def load_study(path: str | PathLike[str], **overrides: Any) -> Study:
     >>> study.data[0] == folder / "forms" / "T0", study.waves, study.out == folder / "uit", study.svg
     (True, ('T0',), True, True)
     """
-    import yaml
+    from ._io import read_yaml
 
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise StudyError(path, f"not readable YAML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise StudyError(path, f"not UTF-8 text: {exc}") from exc
+    raw = read_yaml(path, error=StudyError, what="study file") or {}
     if not isinstance(raw, dict):
         raise StudyError(path, "a study file is a mapping of keys (template, codebook, data, out, ...)")
     known = {f.name for f in fields(Study)} - {"waves", "source"}
@@ -120,6 +144,11 @@ def load_study(path: str | PathLike[str], **overrides: Any) -> Study:
             if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
                 raise StudyError(path, "expected a list of family ids", place=key)
             values[key] = tuple(value)
+        elif key == "unit":
+            if not (isinstance(value, dict) and set(value) == {"singular", "plural"}
+                    and all(isinstance(v, str) and v.strip() for v in value.values())):
+                raise StudyError(path, "expected {singular: ..., plural: ...}", place=key)
+            values[key] = (value["singular"].strip(), value["plural"].strip())
         elif key in ("svg", "refi"):
             if not isinstance(value, bool):
                 raise StudyError(path, f"expected true or false, got {value!r}", place=key)
@@ -148,29 +177,56 @@ def run_report(study: Study, *, echo: Callable[[str], object] | None = None) -> 
     """Ingest, code, apply the review decisions found in the output folder, write everything.
 
     ``echo`` receives the lines to show as the work goes (the CLI passes ``print``).
-    Raises :class:`UsageError` (before any work) for an unknown family or missing data.
+    Raises :class:`~quickscan.errors.UsageError` (before any work) for an unknown family or
+    missing data, and :class:`~quickscan.errors.WrongTemplateError` (before anything is
+    written) when the forms match too few questions of the template.
     """
-    from .codebook import default_codebook, load_codebook
-
     echo = echo or (lambda line: None)
     if not study.data:
         raise UsageError(study.source, "no data: give a folder or workbook of forms")
-    codebook = load_codebook(study.codebook) if study.codebook else default_codebook()
+    template = study.read_template()
+    codebook = study.read_codebook(template)
     families = list(study.families or [f.id for f in codebook.families if f.kind != "fact"])
     unknown = [f for f in families if f not in {fam.id for fam in codebook.families}]
     if unknown:  # a usage error, found before any work is done
         raise UsageError(None, f"no family {unknown} in codebook {codebook.id!r}; families: "
                                f"{[f.id for f in codebook.families]}")
     with _chart_pool() as pool:  # the charts are drawn in a second process, while this one codes and writes
-        return _report_with(study, codebook, families, pool, echo)
+        return _report_with(study, template, codebook, families, pool, echo)
 
 
-def _read_data(study: Study):
+def check_template_fit(corpus, *, minimum: float = MIN_FIT) -> None:
+    """Raise :class:`~quickscan.errors.WrongTemplateError` when the files read match, on
+    average, fewer than ``minimum`` of the template's questions (a file that was not
+    recognised as a form at all counts as 0): the forms may belong to another instrument.
+
+    >>> from quickscan.ingest import read_folder
+    >>> check_template_fit(read_folder("data/sample/T0")) is None
+    True
+    """
+    template = corpus.template
+    a = corpus.answers
+    found = a[a["question"].notna() & (a["location"] != "")]
+    per_form = found.drop_duplicates(["pilot_id", "wave", "question"]).groupby(["pilot_id", "wave"]).size()
+    rejected = corpus.problems[corpus.problems["code"] == "E106"]["source"].nunique()
+    files = len(per_form) + rejected
+    if not files:
+        return
+    mean = float(per_form.sum()) / files
+    if mean >= minimum * len(template.questions):
+        return
+    raise WrongTemplateError(
+        template.source, f"the forms match too few questions of template {template.name!r}: "
+        f"on average {mean:.1f} of its {len(template.questions)} questions were recognised in {files} file(s)"
+        + (f" ({rejected} not recognised as a form at all)" if rejected else "")
+        + "; the forms may belong to another instrument: give its template (template: in the study "
+          "file, or --template). Nothing was written.")
+
+
+def _read_data(study: Study, template):
     """The corpus of all waves of the study."""
     from .corpus import combine
-    from .template import load_template
 
-    template = load_template(study.template) if study.template else None
     parts = [read_paths([path], wave=wave, template=template, aliases=study.aliases)
              for path, wave in zip(study.data, study.waves)]
     return parts[0] if len(parts) == 1 else combine(parts, aliases=study.aliases)
@@ -193,12 +249,13 @@ def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None):
     return read_files(files, wave=wave, template=template, aliases=aliases)
 
 
-def _report_with(study: Study, codebook, families: list[str], pool, echo) -> Report:
+def _report_with(study: Study, template, codebook, families: list[str], pool, echo) -> Report:
     from .coding import code_corpus, present
     from .review import apply_review, read_review_sheet, write_review_sheet
 
-    corpus = _read_data(study)
+    corpus = _read_data(study, template)
     echo(corpus.summary())
+    check_template_fit(corpus)
     if corpus.answers.empty:
         return Report(study, (), corpus, None, codebook, tuple(families))
     out, review = study.out, study.out / "review.xlsx"
@@ -238,7 +295,7 @@ def _report_with(study: Study, codebook, families: list[str], pool, echo) -> Rep
         _KEPT.clear()
     echo(f"\nSelective coding with {codebook.name!r}: {coded}")
     if families:
-        echo(_pilots_per_code(present(codings), codebook, families[0]))
+        echo(_pilots_per_code(present(codings), codebook, families[0], template.unit.plural))
     return Report(study, tuple(written), corpus, codings, codebook, tuple(families), coded)
 
 
@@ -342,13 +399,13 @@ def _progress(total: int):
     return tqdm(total=total, desc="report", unit="step", disable=not sys.stderr.isatty(), leave=False)
 
 
-def _pilots_per_code(codings, codebook, family: str) -> str:
-    """A small text table: per code of a family, the number of pilots per wave."""
+def _pilots_per_code(codings, codebook, family: str, plural: str) -> str:
+    """A small text table: per code of a family, the number of pilots (``plural``) per wave."""
     part = codings[codings["family"] == family]
     waves = sorted(codings["wave"].unique())
     counts = part.groupby(["code", "wave"])["pilot_id"].nunique()
     width = max(len(c.label) for c in codebook.codes_of(family))
-    lines = [f"  {'pilots per code (' + family + ')':<{width}}  " + "  ".join(f"{w:>3}" for w in waves)]
+    lines = [f"  {plural + ' per code (' + family + ')':<{width}}  " + "  ".join(f"{w:>3}" for w in waves)]
     for code in codebook.codes_of(family):
         row = "  ".join(f"{counts.get((code.id, w), 0):>3}" for w in waves)
         lines.append(f"  {code.label:<{width}}  {row}")
@@ -359,3 +416,52 @@ def _write_csv(frame, path: Path) -> Path:
     from ._io import atomic_write
 
     return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+STARTER = """\
+# A quickscan study: everything one report needs. Regenerate the report with
+#     quickscan report {name}
+# Paths are relative to this file. Options given on the command line win over this file.
+# Quote a text that ends in '?' or holds ': ' ("Wat is het doel?"), as anywhere in YAML.
+
+# The interview format (the questions) and the codebook. Leave both out for the bundled
+# U16 quick-scan and its Regionale koers codebook; another instrument names both.
+# template: template.yaml
+# codebook: codebook.yaml
+
+# The forms (Word .docx, Excel .xlsx): one folder or workbook per wave.
+data:
+{data}
+# aliases: aliases.yaml        # name -> other ways it is written, to join the waves
+
+# families: [uitdagingen]      # the codebook families to report (default: all but the facts)
+# title: Mijn studie           # the reports' title (default: the template's title)
+# unit: {{singular: project, plural: projecten}}   # default: the template's unit
+out: quickscan-out             # the output folder
+svg: false                     # the charts as SVG too
+refi: false                    # project.qdpx and codebook.qdc for ATLAS.ti, MAXQDA, NVivo
+"""
+
+
+def write_starter(folder: str | PathLike[str], name: str = "study.yaml") -> Path:
+    """Write a commented starter study file into ``folder``; its wave folders (``T0/``, ``T1/``)
+    are filled in when they exist. An existing study file is never overwritten.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "T0").mkdir()
+    >>> load_study(write_starter(folder)).waves
+    ('T0',)
+    """
+    from ._io import atomic_write
+    from .corpus import wave_from_name
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if path.exists():
+        raise UsageError(path, "exists already; it is left as it is")
+    waves = [(wave_from_name(p.name), p.name) for p in sorted(folder.iterdir()) if p.is_dir()]
+    lines = [f"  {wave}: {sub}" for wave, sub in waves if wave] or ["  T0: forms/T0", "  # T1: forms/T1"]
+    text = STARTER.format(name=path.name, data="\n".join(lines))
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

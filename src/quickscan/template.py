@@ -29,14 +29,21 @@ from rapidfuzz.fuzz import ratio as _ratio
 from ._io import parse_yaml, read_text
 from .errors import TemplateError
 
-__all__ = ["Question", "Block", "Template", "QuestionMatch", "load_template", "normalize"]
+__all__ = ["Question", "Block", "Unit", "Template", "QuestionMatch", "load_template", "normalize", "LANGUAGES"]
 
 DEFAULT_TEMPLATE = "quickscan-u16.yaml"
+LANGUAGES = ("nl",)  # the languages the coding (Dutch lemmas, negation cues) supports
+_TEMPLATE_KEYS = ("id", "name", "title", "language", "unit", "pilot_question", "status_question", "open_questions",
+                  "questions", "blocks")
+_QUESTION_KEYS = ("number", "key", "label", "question", "prompt", "kind", "personal", "pseudonym", "alternatives",
+                  "coded")
+_BLOCK_KEYS = ("id", "label", "theme", "questions", "context")
 
 _NUMBER = re.compile(r"^\s*(?:vraag\s*)?(\d{1,2})(?![\d,]|\.\d)\s*[.):\-–]?\s*", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[\W_]+")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_TIE = 0.01  # scores this close are equally good matches
 _CLOSING = frozenset(".,;:?!)]}»\"'”’")
 
 
@@ -53,6 +60,7 @@ class Question:
     personal: bool = False
     alternatives: tuple[str, ...] = ()
     coded: bool = True  # searched by selective coding (False: e.g. the pilot's name and address)
+    pseudonym: str = "persoon"  # of a personal question: the placeholder's word, "[persoon P07]"
 
     @property
     def wordings(self) -> tuple[str, ...]:
@@ -69,6 +77,22 @@ class Block:
     theme: str
     questions: tuple[int, ...]
     context: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What one form is about, in the words of the reports: ``Unit("pilot", "pilots")``.
+
+    >>> Unit("project", "projecten").count(3)
+    '3 projecten'
+    """
+
+    singular: str = "casus"
+    plural: str = "casussen"
+
+    def count(self, n: int) -> str:
+        """``"1 pilot"``, ``"3 pilots"``."""
+        return f"{n} {self.singular if n == 1 else self.plural}"
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,17 @@ class Template:
     pilot_question: int = 1
     language: str = "nl"
     source: str = field(default="", compare=False)
+    title: str = ""  # the reports' title; default: the name
+    unit: Unit = Unit()
+    status_question: int | None = None  # the fact question whose coded value is the status (none: None)
+    open_questions: tuple[int, ...] = ()  # for theme suggestions; default: every coded open question
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", self.name)
+        if not self.open_questions:
+            object.__setattr__(self, "open_questions", tuple(
+                q.number for q in self.questions if q.kind == "open" and q.coded and not q.personal))
 
     def question(self, number: int) -> Question:
         """The question with this number (KeyError if there is none)."""
@@ -119,6 +154,19 @@ class Template:
     @property
     def fact_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.kind == "fact")
+
+    @property
+    def case_variables(self) -> tuple[Question, ...]:
+        """The facts that describe a form as a whole (REFI-QDA case variables): the fact
+        questions but the name (``pilot_question``) and the personal ones."""
+        return tuple(q for q in self.fact_questions if not q.personal and q.number != self.pilot_question)
+
+    def status_family(self, codebook) -> str | None:
+        """The id of the codebook's fact family that codes :attr:`status_question` (None if none)."""
+        if self.status_question is None:
+            return None
+        return next((f.id for f in codebook.families
+                     if f.kind == "fact" and getattr(f, "question", None) == self.status_question), None)
 
     def block(self, block_id: str) -> Block:
         """The analysis block with this id or label (``"blok1"`` or ``"Blok 1"``)."""
@@ -190,7 +238,9 @@ class Template:
             if number is not None and q != number:
                 continue
             score, end = _prefix_score(norm, wording)
-            if best is None or score > best[0]:
+            # equally good: the longer wording ("Startdatum pilot" over "Startdatum"), so that
+            # the rest of a longer question is not left in the answer
+            if best is None or score > best[0] + _TIE or (score >= best[0] - _TIE and end > best[2]):
                 best = (score, q, end)
         if number is not None and (best is None or best[0] < threshold - 0.1):
             # a numbered line whose wording belongs to another question (renumbered form)
@@ -337,6 +387,7 @@ def _parse_template(text: str, source: str) -> Template:
     data = parse_yaml(text, source, error=TemplateError)
     if not isinstance(data, dict):
         raise TemplateError(source, "a template is a mapping with the keys id, name, questions")
+    _known(data, _TEMPLATE_KEYS, source, None)
     questions = tuple(
         _parse_question(q, source, i) for i, q in enumerate(_require(data, "questions", list, source))
     )
@@ -349,11 +400,13 @@ def _parse_template(text: str, source: str) -> Template:
     keys = [q.key for q in questions]
     if len(set(keys)) != len(keys):
         raise TemplateError(source, "duplicate question keys", place="questions")
+    by_number = {q.number: q for q in questions}
     blocks = []
     for i, b in enumerate(data.get("blocks") or []):
         place = f"blocks[{i}]"
         if not isinstance(b, dict):
             raise TemplateError(source, "a block is a mapping", place=place)
+        _known(b, _BLOCK_KEYS, source, place)
         qs = tuple(_ints(b.get("questions"), source, f"{place}.questions"))
         ctx = tuple(_ints(b.get("context") or [], source, f"{place}.context"))
         unknown = sorted(set(qs + ctx) - set(numbers))
@@ -369,27 +422,68 @@ def _parse_template(text: str, source: str) -> Template:
             )
         )
     pilot_question = data.get("pilot_question", numbers[0])
-    if pilot_question not in numbers:
-        raise TemplateError(source, f"pilot_question {pilot_question!r} is not a question", place="pilot_question")
+    if pilot_question not in by_number:
+        raise TemplateError(source, f"pilot_question {pilot_question!r} is not a question of the template",
+                            place="pilot_question")
+    if by_number[pilot_question].kind != "fact":
+        raise TemplateError(source, f"pilot_question {pilot_question} is an open question; it must be the fact "
+                                    "question that names what a form is about", place="pilot_question")
+    status_question = data.get("status_question")
+    if status_question is not None and (status_question not in by_number
+                                        or by_number[status_question].kind != "fact"):
+        raise TemplateError(source, f"status_question {status_question!r} is not a fact question of the template",
+                            place="status_question")
+    open_questions = tuple(_ints(data.get("open_questions") or [], source, "open_questions"))
+    wrong = [n for n in open_questions if n not in by_number or by_number[n].kind != "open"]
+    if wrong:
+        raise TemplateError(source, f"{wrong} not open question(s) of the template", place="open_questions")
+    language = data.get("language", "nl")
+    if language not in LANGUAGES:
+        raise TemplateError(source, f"language {language!r} is not supported (supported: {', '.join(LANGUAGES)})",
+                            place="language")
+    for key in ("name", "title"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise TemplateError(source, f"{key!r} must be text", place=key)
     return Template(
         id=str(_require(data, "id", str, source)),
         name=str(data.get("name") or data["id"]),
         questions=questions,
         blocks=tuple(blocks),
         pilot_question=pilot_question,
-        language=str(data.get("language", "nl")),
+        language=language,
         source=source,
+        title=str(data.get("title") or ""),
+        unit=_parse_unit(data.get("unit"), source),
+        status_question=status_question,
+        open_questions=open_questions,
     )
+
+
+def _parse_unit(value: Any, source: str) -> Unit:
+    """``unit: {singular: pilot, plural: pilots}``."""
+    if value is None:
+        return Unit()
+    if not isinstance(value, dict):
+        raise TemplateError(source, "unit must be a mapping {singular: ..., plural: ...}", place="unit")
+    _known(value, ("singular", "plural"), source, "unit")
+    words = [value.get(k) for k in ("singular", "plural")]
+    if not all(isinstance(w, str) and w.strip() for w in words):
+        raise TemplateError(source, "unit needs both singular and plural as text", place="unit")
+    return Unit(words[0].strip(), words[1].strip())
+
+
+def _known(data: dict, keys: tuple[str, ...], source: str, place: str | None) -> None:
+    extra = sorted(str(k) for k in set(data) - set(keys))
+    if extra:
+        raise TemplateError(source, f"unknown key(s) {extra}; known keys: {', '.join(keys)}",
+                            place=f"{place}.{extra[0]}" if place else extra[0])
 
 
 def _parse_question(q: Any, source: str, i: int) -> Question:
     place = f"questions[{i}]"
     if not isinstance(q, dict):
         raise TemplateError(source, "a question is a mapping", place=place)
-    known = {"number", "key", "label", "question", "prompt", "kind", "personal", "alternatives", "coded"}
-    extra = sorted(set(q) - known)
-    if extra:
-        raise TemplateError(source, f"unknown key(s) {extra}", place=place)
+    _known(q, _QUESTION_KEYS, source, place)
     number = _require(q, "number", int, source, place)
     place = f"questions[{i}] (number {number})"
     kind = q.get("kind", "open")
@@ -409,6 +503,7 @@ def _parse_question(q: Any, source: str, i: int) -> Question:
         personal=bool(q.get("personal", False)),
         alternatives=tuple(a.strip() for a in alternatives),
         coded=bool(q.get("coded", True)),
+        pseudonym=str(q.get("pseudonym") or "persoon").strip(),
     )
 
 

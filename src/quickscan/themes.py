@@ -1,7 +1,7 @@
 """Open coding support: candidate themes in the answers to the open questions.
 
-At T0 the questions without a fixed frame (18 verantwoording, 19 borging, 20 lessen) are
-coded openly: researchers read the answers, group what belongs together and name the
+At T0 the questions without a fixed frame (the template's ``open_questions``; U16: 18
+verantwoording, 19 borging, 20 lessen) are coded openly: researchers read the answers, group what belongs together and name the
 themes, which then become codes for T1. :func:`suggest_themes` proposes the groups;
 the researcher reads them, names the ones that make sense, and :func:`promote_themes`
 turns the named ones into codes of a new family in a copy of the codebook.
@@ -61,11 +61,11 @@ import pandas as pd
 
 from .codebook import DEFAULT_CODEBOOK, Code, Codebook, Family, Pattern, parse_pattern
 from .coding import fold
+from .template import Unit
 
 __all__ = [
     "DOMAIN_STOP_WORDS",
     "N_THEMES_RANGE",
-    "OPEN_QUESTIONS",
     "THEME_COLUMNS",
     "SENTENCE_COLUMNS",
     "Stability",
@@ -76,7 +76,6 @@ __all__ = [
     "promote_themes",
 ]
 
-OPEN_QUESTIONS = (18, 19, 20)
 N_THEMES_RANGE = range(3, 11)
 # Words nearly every answer of a quick-scan uses; as themes' top terms they say nothing.
 # Lemmas (lower case); spaCy's Dutch stop words are removed as well.
@@ -131,6 +130,7 @@ class Themes:
     seed: int
     stability: Stability
     selection: pd.DataFrame
+    unit: Unit = Unit()  # the template's unit: "pilots" in the texts of U16
 
     @property
     def n_themes(self) -> int:
@@ -151,7 +151,7 @@ class Themes:
             f"(stability: mean ARI {self.stability.mean:.2f}, min {self.stability.min:.2f})"
         ]
         for t in self.themes.itertuples():
-            lines.append(f"  {t.theme}. {', '.join(t.terms[:6])}  ({t.size} sentences, {t.n_pilots} pilots)")
+            lines.append(f"  {t.theme}. {', '.join(t.terms[:6])}  ({t.size} sentences, {t.n_pilots} {self.unit.plural})")
             if t.quotes:
                 lines.append(f"     \"{_short(t.quotes[0])}\"")
         return "\n".join(lines)
@@ -310,7 +310,7 @@ def _stability(X, k: int, seeds: Iterable[int], fraction: float) -> Stability:
 def theme_stability(
     corpus,
     *,
-    questions: Iterable[int] = OPEN_QUESTIONS,
+    questions: Iterable[int] | None = None,
     n_themes: int = 5,
     seeds: Iterable[int] = range(5),
     fraction: float = _RESAMPLE,
@@ -330,7 +330,7 @@ def theme_stability(
     >>> -1 <= s.min <= s.mean <= 1
     True
     """
-    questions = tuple(int(q) for q in questions)
+    questions = tuple(int(q) for q in (corpus.template.open_questions if questions is None else questions))
     X, _ = _matrix(sentence_frame(corpus, questions=questions, wave=wave), questions)
     _check_k(n_themes, X)
     return _stability(X, n_themes, seeds, fraction)
@@ -349,7 +349,7 @@ def _check_k(k: int, X) -> None:
 def suggest_themes(
     corpus,
     *,
-    questions: Iterable[int] = OPEN_QUESTIONS,
+    questions: Iterable[int] | None = None,
     n_themes: int | None = None,
     seed: int = 0,
     wave: str | None = None,
@@ -364,7 +364,8 @@ def suggest_themes(
 
     Returns a :class:`Themes`: ``.themes`` (one row per theme: terms, size, pilots,
     quotes), ``.sentences`` (every sentence with its theme), ``.stability``,
-    ``.selection``. The personal question (3) is never read unless ``include_personal``.
+    ``.selection``. ``questions`` defaults to the template's ``open_questions``; its
+    personal questions are never read unless ``include_personal``.
 
     Examples
     --------
@@ -382,7 +383,7 @@ def suggest_themes(
     """
     import numpy as np
 
-    questions = tuple(int(q) for q in questions)
+    questions = tuple(int(q) for q in (corpus.template.open_questions if questions is None else questions))
     sentences = sentence_frame(corpus, questions=questions, wave=wave, include_personal=include_personal)
     X, terms = _matrix(sentences, questions)
     selection = pd.DataFrame(columns=["n_themes", "stability_mean", "stability_min"])
@@ -424,7 +425,7 @@ def suggest_themes(
             "pilot_ids": pilots, "quotes": tuple(q for q, _ in quotes), "quote_pilots": tuple(p for _, p in quotes),
         })
     themes = pd.DataFrame(rows, columns=THEME_COLUMNS)
-    return Themes(themes, frame, questions, seed, stability, selection)
+    return Themes(themes, frame, questions, seed, stability, selection, corpus.template.unit)
 
 
 def _quotes(ranked, frame: pd.DataFrame) -> list[tuple[str, str]]:
@@ -544,7 +545,7 @@ def promote_themes(
         codes.append(Code(
             id=code_id, label=code_label, family=family,
             definition=(f"Thema uit open codering van vraag {', '.join(map(str, themes.questions))} "
-                        f"(thema {theme_id}, {row['size']} zinnen in {row['n_pilots']} pilots)."),
+                        f"(thema {theme_id}, {row['size']} zinnen in {themes.unit.count(row['n_pilots'])})."),
             questions=themes.questions, examples=tuple(row["quotes"]), patterns=tuple(patterns),
         ))
     if not codes:

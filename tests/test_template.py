@@ -88,7 +88,7 @@ def test_template_normalize_folds_accents_case_and_punctuation():
         ("id: x\nquestions:\n  - {number: 1, question: A}\nblocks:\n  - {id: b, questions: [7]}\n",
          "unknown question number"),
         ("id: x\nquestions: [\n", "not valid YAML"),
-        ("id: x\nquestions:\n  - {number: 1, question: Wie is het?, kind: fact}\n", "line 3.*quotes around"),
+        ("id: x\nquestions:\n  - number: 1\n    question: Doel: wat is het?\n", "line 4.*quotes around"),
         ("id: x\nnaam: y\nquestions:\n  - {number: 1, question: A}\n", "unknown key.*'naam'"),
         ("id: x\nlanguage: en\nquestions:\n  - {number: 1, question: A, kind: fact}\n", "language 'en'"),
         ("id: x\npilot_question: 4\nquestions:\n  - {number: 1, question: A, kind: fact}\n", "pilot_question 4"),

@@ -164,7 +164,8 @@ def parse_yaml(text: str, source: str | PathLike[str] | None = None, *, error: t
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         hint = ("; inside { } or [ ] put quotes around a text that ends in '?' or holds ': ' "
-                "(question: \"Wat is het doel?\")") if "?" in str(getattr(exc, "problem", "")) else ""
+                "(question: \"Wat is het doel?\")") if any(
+            sign in str(getattr(exc, "problem", "")) for sign in ("?", "mapping values")) else ""
         raise error(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}{hint}",
                     place=f"line {mark.line + 1}" if mark else None) from None
     finally:

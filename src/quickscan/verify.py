@@ -532,6 +532,13 @@ def _grid_table(grid: list[list[Any]], family: str, wave: str | None, source: st
             pilots.append(row)
     if not columns or (not pilots and total is None):
         return None
+    cells = [r[j] for r in pilots for j, _ in columns if j < len(r) and r[j] != ""]
+    if sum(_is_mark(v) or _int(v) is not None for v in cells) < 0.9 * len(cells):
+        return None  # a table of codes holds marks (or counts), not text
+    if total is not None and any(j < len(total) and total[j] != "" and _int(total[j]) is None for j, _ in columns):
+        return None
+    if total is None and not any(_is_mark(v) for v in cells):
+        return None
     totals = {}
     for j, label in columns:
         value = _int(total[j]) if total is not None and j < len(total) else None

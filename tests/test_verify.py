@@ -216,6 +216,12 @@ def test_verify_template_unit_is_counted():
     assert check(sentence).empty
     template = SimpleNamespace(unit={"singular": "wijkteam", "plural": "wijkteams"})
     assert check(sentence, template=template)["verdict"].tolist() == ["differs"]
+    from dataclasses import replace
+
+    from quickscan.template import Unit, default_template
+
+    template = replace(default_template(), unit=Unit(singular="wijkteam", plural="wijkteams"))
+    assert check(sentence, template=template)["verdict"].tolist() == ["differs"]
 
 
 def test_verify_wave_from_option_sentence_heading_denominator_and_latest():

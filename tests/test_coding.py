@@ -520,6 +520,29 @@ def test_coding_is_the_same_warm_and_cold(cb):
 
 
 @slow
+def test_coding_cache_bounded_in_bytes_never_a_key_error(cb, monkeypatch):
+    """A call that brings more texts than the cache holds evicts older ones (never its own
+    that it still needs), codes in batches, and gives what an unbounded cache gives."""
+    from quickscan import coding
+
+    pilots = [(f"Pilot {i}", "T0", {9: f"Woningen en schuldhulp nummer {i}.\nGeen regie {i}.",
+                                     15: f"Samenwerking {i} gaat goed; eigen kracht."}) for i in range(60)]
+    corpus = corpus_of(*pilots)
+    coding.clear_cache()
+    expected = coding.code_corpus(corpus, cb)
+    coding.clear_cache()
+    monkeypatch.setattr(coding, "_CACHE_BYTES", 20_000)
+    monkeypatch.setattr(coding, "_BATCH", 7)
+    small = coding.code_corpus(corpus, cb)
+    pd.testing.assert_frame_equal(small, expected)
+    assert 0 < coding._STATE["cached"] <= 20_000
+    assert coding._STATE["cached"] == sum(p.size for p in coding._DOCS.values())
+    again = coding.code_corpus(corpus, cb)  # partly cached, partly rebuilt: the same codings
+    pd.testing.assert_frame_equal(again, expected)
+    assert [t.text for t in coding.tokenize(["Zin een.\nZin twee"])[0].sents] == ["Zin een.\n", "Zin twee"]
+
+
+@slow
 def test_coding_raw_spacy_patterns(cb):
     from quickscan.coding import code_corpus
 

@@ -18,10 +18,13 @@ segment_id  stable id of the coding: see :func:`segment_id`
 
 How it works (see also ``docs/codebook-format.md``):
 
-* **Pipeline.** ``spacy.blank("nl")`` with a sentencizer (also breaking at line breaks)
-  and the Dutch lookup table of spacy-lookups-data for lemmas, built once per process on first use.
-  Each distinct answer text is tokenised once and cached, so re-coding after a codebook
-  edit only re-runs the matching.
+* **Pipeline.** ``spacy.blank("nl")``'s tokenizer and the Dutch lookup table of
+  spacy-lookups-data for lemmas, built once per process on first use. Sentences follow the
+  sentencizer's rule and also end at line breaks, worked out once from the token table.
+  Each distinct answer text is tokenised once and kept as a small token table (a cache of
+  at most ``_CACHE_BYTES``, least recently used texts forgotten first), so re-coding after
+  a codebook edit only re-runs the matching; answers are coded in batches of ``_BATCH``,
+  so memory stays bounded however many forms there are.
 * **Matching.** Every pattern token is expanded into the lower-case word forms it accepts
   among the forms seen so far: ``woning`` -> forms whose text or lemma is ``woning``
   (lemmas looked up per form in the table of spacy-lookups-data); ``woning*``,
@@ -150,8 +153,9 @@ _CLAUSE_STARTERS = {
     "ook", "toch", "daarnaast", "daarom", "daardoor", "bovendien", "vervolgens", "nu",
 }
 
-_CACHE_SIZE = 50_000  # distinct answer texts kept tokenised (some 2,500 forms)
-_STATE: dict[str, Any] = {"nlp": None}
+_CACHE_BYTES = 256 * 2**20  # token tables kept between calls (some 70,000 answers, 3,500 forms)
+_BATCH = 2_000  # answers tokenised, matched and let go together: memory bounded whatever N
+_STATE: dict[str, Any] = {"nlp": None, "cached": 0}
 _DOCS: OrderedDict[str, _Parsed] = OrderedDict()
 _PLANS: OrderedDict[Codebook, _Plan] = OrderedDict()
 _PHRASES: dict[tuple[str, ...], Doc] = {}
@@ -185,6 +189,7 @@ def pipeline() -> Language:
             nlp=nlp,
             lemmas=_lemma_table(),
             cues={h(w): scope for w, scope in {**_VERDICT_CUES, **NEGATION_CUES}.items()},
+            cue_array=np.array(sorted(h(w) for w in {**_VERDICT_CUES, **NEGATION_CUES}), dtype="uint64"),
             predicates={h(w) for w in _VERDICT_PREDICATES},
             answers={h(w) for w, scope in _VERDICT_CUES.items() if scope == "answer"},
             verdict_nouns={h(w) for w in _VERDICT_NOUNS},
@@ -192,8 +197,9 @@ def pipeline() -> Language:
             marks={w: h(w) for w in ("(", ")", ":", "niet")},
             hard_boundaries={h(w) for w in _BOUNDARY_WORDS | {";", "(", ")", "[", "]"}},
             verdict_stops={h(w) for w in _BOUNDARY_WORDS | {",", ";", ":", "-", "–", "—", "/"}},
-            attrs=[attrs.SENT_START, attrs.IDX, attrs.LENGTH, attrs.LOWER],
-            empty=np.zeros((0, 4), dtype="uint64"),
+            attrs=[attrs.IDX, attrs.LENGTH, attrs.LOWER, attrs.ORTH, attrs.IS_PUNCT],
+            empty=np.zeros((0, 3), dtype="uint64"),
+            sentence_ends=np.array(sorted(h(w) for w in nlp.get_pipe("sentencizer").punct_chars), dtype="uint64"),
             not_negating={h(w): {h(x) for x in xs} for w, xs in _NOT_NEGATING.items()},
             boundaries={h(w) for w in _BOUNDARY_PUNCT | _BOUNDARY_WORDS},
             coordinators={h(w) for w in _COORDINATORS},
@@ -203,47 +209,75 @@ def pipeline() -> Language:
 
 
 class _Parsed:
-    """A tokenised text with the token arrays the coder reads.
+    """A tokenised text as the coder keeps it: a small NumPy table, not the spaCy ``Doc``.
 
-    A line break ends a sentence (bullet lists and headings rarely end with a full stop):
-    the sentence starts of the ``Doc`` are set accordingly. Per token only a NumPy table
-    is kept (sentence start, char offset, length, lower-case hash); Python lists of it are
-    made during a coding run and dropped by :meth:`release`, to keep the cache small.
+    Per token the table holds the char offset, the length and the lower-case hash (24
+    bytes a token; a ``Doc`` takes some 200). Sentence starts are worked out once, here,
+    from the table: spaCy's sentencizer rule (a sentence starts at the first word after
+    ``.``, ``!``, ``?``, ...) and a line break, which also ends a sentence (bullet lists and
+    headings rarely end with a full stop). Python lists made during a coding run are
+    dropped by :meth:`release`; :meth:`make_doc` rebuilds the ``Doc`` from the text when a
+    matcher needs it again (a third of the cost of tokenising).
     """
 
-    __slots__ = ("doc", "text", "table", "starts", "ends", "cues", "lemmatized", "_lowers", "_forms", "_chars",
+    __slots__ = ("text", "table", "starts", "ends", "cues", "size", "_lowers", "_forms", "_chars",
                  "_sentences", "_negated")
 
-    def __init__(self, doc: Doc, text: str) -> None:
-        import numpy as np
-
-        self.doc, self.text, self.lemmatized = doc, text, False
+    def __init__(self, text: str, table, starts: list[int], cues: list[int]) -> None:
+        self.text, self.table, self.starts, self.cues = text, table, starts, cues
+        self.ends = starts[1:] + [len(table)]
         self._lowers = self._forms = self._chars = None
         self._sentences, self._negated = {}, {}
-        self.table = table = doc.to_array(_STATE["attrs"]) if len(doc) else _STATE["empty"]
-        starts = np.flatnonzero(table[:, 0] == 1).tolist()
-        if len(doc) and (not starts or starts[0] != 0):
-            starts.insert(0, 0)
-        if "\n" in text:  # a line break starts a sentence (the sentencizer sees most of them)
-            ends = [m.end() for m in _NEWLINE.finditer(text)]
-            breaks = {b for b in np.searchsorted(table[:, 1], ends).tolist() if 0 < b < len(doc)} - set(starts)
-            for i in sorted(breaks):
-                doc[i].is_sent_start = True
-            starts = sorted({*starts, *breaks})
-        self.starts, self.ends = starts, starts[1:] + [len(doc)]
-        cues = _STATE["cues"]
-        self.cues = [i for i, h in enumerate(self.lower_list) if h in cues]
+        self.size = table.nbytes + 2 * len(text) + 60 * (len(starts) + len(cues)) + 400
+
+    @staticmethod
+    def of(docs: Sequence[Doc], texts: Sequence[str]) -> list[_Parsed]:
+        """The parsed texts of their new spaCy docs, worked out for the whole batch at once."""
+        import numpy as np
+
+        sizes = [len(doc) for doc in docs]
+        bounds = np.cumsum([0, *sizes])
+        if not bounds[-1]:
+            return [_Parsed(t, _STATE["empty"], [], []) for t in texts]
+        full = np.concatenate([doc.to_array(_STATE["attrs"]) for doc in docs if len(doc)])  # IDX LENGTH LOWER ORTH PUNCT
+        # the sentencizer's rule: a word (neither punctuation nor a sentence end) starts a
+        # sentence when a sentence end stands between it and the word before, in its text
+        ends = np.isin(full[:, 3], _STATE["sentence_ends"])
+        words = np.flatnonzero(~(ends | (full[:, 4] == 1)))
+        before = np.concatenate(([0], np.cumsum(ends)))  # sentence ends before token i
+        own = bounds[np.searchsorted(bounds, words, side="right") - 1]  # first token of the word's text
+        previous = np.maximum(np.concatenate(([-1], words[:-1])) + 1, own)
+        starting = words[before[words] - before[previous] > 0]
+        cue = np.flatnonzero(np.isin(full[:, 2], _STATE["cue_array"]))
+        table = np.ascontiguousarray(full[:, :3])
+        out = []
+        for k, (text, n) in enumerate(zip(texts, sizes)):
+            lo, hi = bounds[k], bounds[k + 1]
+            if not n:
+                out.append(_Parsed(text, _STATE["empty"], [], []))
+                continue
+            part = table[lo:hi]
+            starts = {0, *(starting[np.searchsorted(starting, lo) : np.searchsorted(starting, hi)] - lo).tolist()}
+            if "\n" in text:  # a line break starts a sentence, wherever the tokenizer put it
+                breaks = np.searchsorted(part[:, 0], [m.end() for m in _NEWLINE.finditer(text)])
+                starts.update(b for b in breaks.tolist() if 0 < b < n)
+            cues = (cue[np.searchsorted(cue, lo) : np.searchsorted(cue, hi)] - lo).tolist()
+            out.append(_Parsed(text, part.copy(), sorted(starts), cues))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.table)
 
     @property
     def lowers(self):
         """Lower-case hash per token (NumPy)."""
-        return self.table[:, 3]
+        return self.table[:, 2]
 
     @property
     def lower_list(self) -> list[int]:
         """Lower-case hash per token (a list, kept until :meth:`release`)."""
         if self._lowers is None:
-            self._lowers = self.table[:, 3].tolist()
+            self._lowers = self.table[:, 2].tolist()
         return self._lowers
 
     @property
@@ -254,13 +288,35 @@ class _Parsed:
         return self._forms
 
     def release(self) -> None:
-        """Drop the lists made for one coding run."""
+        """Drop what was made for one coding run."""
         self._lowers = self._forms = self._chars = None
+        self._sentences, self._negated = {}, {}
+
+    def make_doc(self) -> Doc:
+        """The spaCy ``Doc`` of the text, rebuilt from the table (no tokenising)."""
+        from spacy.tokens import Doc
+
+        offsets = self.table[:, 0].tolist()
+        stops = (self.table[:, 0] + self.table[:, 1]).tolist()
+        nexts = offsets[1:] + [len(self.text)]
+        words = [self.text[a:b] for a, b in zip(offsets, stops)]
+        return Doc(pipeline().vocab, words=words, spaces=[b < c for b, c in zip(stops, nexts)])
+
+    def set_sentences(self, doc: Doc) -> Doc:
+        """Mark the sentence starts of the table on ``doc``."""
+        import numpy as np
+        from spacy import attrs
+
+        if len(doc):
+            flags = np.full((len(doc), 1), -1, dtype="int64")
+            flags[self.starts, 0] = 1
+            doc.from_array([attrs.SENT_START], flags.astype("uint64"))
+        return doc
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets of the tokens ``doc[start:end]``."""
         if self._chars is None:
-            self._chars = (self.table[:, 1].tolist(), (self.table[:, 1] + self.table[:, 2]).tolist())
+            self._chars = (self.table[:, 0].tolist(), (self.table[:, 0] + self.table[:, 1]).tolist())
         return self._chars[0][start], self._chars[1][end - 1]
 
     def sentence(self, start: int, end: int) -> str:
@@ -292,14 +348,18 @@ class _Parsed:
 
 
 def tokenize(texts: Iterable[str]) -> list[Doc]:
-    """The parsed ``Doc`` of each text (with lemmas); each distinct text is parsed once per process.
+    """The ``Doc`` of each text, with lemmas and the coder's sentences; each distinct text is
+    tokenised once per process (see :func:`clear_cache`), its ``Doc`` made anew on each call.
 
     >>> [(t.text, t.lemma_) for t in tokenize(["Eigen woningen."])[0]]
     [('Eigen', 'eigen'), ('woningen', 'woning'), ('.', '.')]
     """
-    parsed = _parse(texts)
-    _lemmatize(parsed)
-    return [p.doc for p in parsed]
+    texts = list(texts)
+    out: list[Doc] = []
+    for i in range(0, len(texts), _BATCH):
+        parsed, docs = _parse(texts[i : i + _BATCH], docs=True)
+        out += [_lemmatize(p.set_sentences(doc)) for p, doc in zip(parsed, docs)]
+    return out
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -309,7 +369,7 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
     >>> sentences("Eerste zin. Tweede zin\\n- een punt")
     [(0, 11, 'Eerste zin.'), (12, 22, 'Tweede zin'), (25, 33, 'een punt')]
     """
-    return _parse([text])[0].sentence_spans() if text.strip() else []
+    return _parse([text])[0][0].sentence_spans() if text.strip() else []
 
 
 def _lemma_table() -> dict[str, str]:
@@ -328,34 +388,60 @@ def _lemma_table() -> dict[str, str]:
         return srsly.json_loads(f.read())
 
 
-def _lemmatize(parsed: Iterable[_Parsed]) -> None:
-    """Set the lemmas of cached docs (parsed without them) from the lookup table."""
-    pipeline()
+def _lemmatize(doc: Doc) -> Doc:
+    """Set the lemmas of a ``Doc`` from the lookup table (for raw spaCy patterns on ``LEMMA``)."""
     lemmas = _STATE["lemmas"]
-    for p in parsed:
-        if not p.lemmatized:
-            for token in p.doc:
-                lower = token.lower_
-                token.lemma_ = lemmas.get(lower, lower)
-            p.lemmatized = True
+    for token in doc:
+        lower = token.lower_
+        token.lemma_ = lemmas.get(lower, lower)
+    return doc
 
 
-def _parse(texts: Iterable[str]) -> list[_Parsed]:
-    texts = list(texts)
-    missing = [t for t in dict.fromkeys(texts) if t not in _DOCS]
+def _parse(texts: Sequence[str], *, docs: bool = False) -> tuple[list[_Parsed], list[Doc]]:
+    """The parsed texts (from the cache, else tokenised and cached) and, with ``docs``, a ``Doc``
+    per text (the tokenizer's own for a new text, else rebuilt)."""
+    pipeline()
+    unique = dict.fromkeys(texts)
+    found: dict[str, _Parsed] = {}
+    for text in unique:
+        p = _DOCS.get(text)
+        if p is not None:
+            _DOCS.move_to_end(text)
+            found[text] = p
+    fresh: dict[str, Doc] = {}
+    missing = [t for t in unique if t not in found]
     if missing:
-        # the coder looks lemmas up once per word form (see _Registry), not per token
-        for text, doc in zip(missing, pipeline().pipe(missing, batch_size=256)):
-            _DOCS[text] = _Parsed(doc, text)
-        while len(_DOCS) > _CACHE_SIZE:
-            _DOCS.popitem(last=False)
-    return [_DOCS[t] for t in texts]
+        # the tokenizer alone: sentences come from the token table (see _Parsed), lemmas
+        # are looked up once per word form (see _Registry)
+        made = list(_STATE["nlp"].tokenizer.pipe(missing, batch_size=256))
+        for text, doc, p in zip(missing, made, _Parsed.of(made, missing)):
+            found[text] = p
+            if docs:
+                fresh[text] = doc
+            _store(text, p)
+    parsed = [found[t] for t in texts]
+    if not docs:
+        return parsed, []
+    made = {t: fresh[t] if t in fresh else found[t].make_doc() for t in unique}
+    return parsed, [made[t] for t in texts]
+
+
+def _store(text: str, p: _Parsed) -> None:
+    """Keep a parsed text, forgetting the least recently used beyond :data:`_CACHE_BYTES`."""
+    old = _DOCS.pop(text, None)
+    if old is not None:
+        _STATE["cached"] -= old.size
+    _DOCS[text] = p
+    _STATE["cached"] = _STATE.get("cached", 0) + p.size
+    while _STATE["cached"] > _CACHE_BYTES and _DOCS:
+        _STATE["cached"] -= _DOCS.popitem(last=False)[1].size
 
 
 def clear_cache(*, matchers: bool = True) -> None:
     """Forget the tokenised texts and (with ``matchers``) the compiled codebook and the
     forms seen. The pipeline itself is kept."""
     _DOCS.clear()
+    _STATE["cached"] = 0
     if matchers:
         _PLANS.clear()
         _PHRASES.clear()
@@ -445,7 +531,7 @@ class _Registry:
         """Learn the new forms of these texts, then add and remove the patterns that changed."""
         import numpy as np
 
-        arrays = [p.lowers for p in parsed if len(p.doc)]
+        arrays = [p.lowers for p in parsed if len(p)]
         hashes, counts = np.unique(np.concatenate(arrays), return_counts=True) if arrays else (np.zeros(0), ())
         frequency = dict(zip(hashes.tolist(), counts.tolist() if len(hashes) else ()))
         new = [h for h in frequency if h not in self.known]
@@ -629,17 +715,17 @@ class _Registry:
 
     # -- matching ----------------------------------------------------------------------
 
-    def match(self, p: _Parsed, question: int | None, *, everywhere: bool = True) -> list[tuple[int, int, int]]:
+    def match(self, p: _Parsed, doc: Doc, question: int | None, *, everywhere: bool = True) -> list[tuple[int, int, int]]:
         """(start, end, pattern position) of every match in the text of an answer to ``question``.
 
         ``everywhere=False``: only the patterns restricted to some questions (``question`` among
         them) are looked for, not those searched in every answer.
         """
-        found = self.phrase[False](p.doc) if everywhere else []
+        found = self.phrase[False](doc) if everywhere else []
         if question in self.plan.restricted_questions:
-            found += self.phrase[True](p.doc)
+            found += self.phrase[True](doc)
         if self.in_matcher and self._matcher_may_match(p):
-            found += self.matcher(p.doc)
+            found += self.matcher(doc)
         by_key, out = self.by_key, []
         for key, start, end in found:
             entry = by_key[key]
@@ -856,23 +942,25 @@ def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFr
     questions = [None if pd.isna(q) else int(q) for q in answers["question"]]
     texts = answers["answer"].fillna("").astype(str).tolist()
     rows = [i for i, (q, t) in enumerate(zip(questions, texts)) if t.strip() and q not in skip]
-    parsed = dict(zip(rows, _parse(texts[i] for i in rows)))
     registry = _registry()
-    registry.update(plan, list(parsed.values()))
-    if plan.needs_lemmas:
-        _lemmatize(parsed.values())
-
     records = []
     fact_hits: dict[tuple[str, str, str], tuple] = {}  # (pilot, wave, code) -> first coding
-    for i, p in parsed.items():
-        found = registry.match(p, questions[i], everywhere=questions[i] not in uncoded)
-        for record in _code_doc(p, found, plan, (pilots[i], waves[i], questions[i], i)):
-            code = record[3]
-            if code not in plan.fact_of:
-                records.append(record)
-            elif not record[8]:  # not negated
-                fact_hits.setdefault((record[0], record[1], code), (*record[:-1], -1))
-        p.release()
+    for b in range(0, len(rows), _BATCH):  # a batch's Docs are let go before the next is made
+        batch = rows[b : b + _BATCH]
+        parsed, docs = _parse([texts[i] for i in batch], docs=True)
+        registry.update(plan, parsed)
+        for i, p, doc in zip(batch, parsed, docs):
+            if plan.needs_lemmas:
+                _lemmatize(doc)
+            found = registry.match(p, doc, questions[i], everywhere=questions[i] not in uncoded)
+            for record in _code_doc(p, found, plan, (pilots[i], waves[i], questions[i], i)):
+                code = record[3]
+                if code not in plan.fact_of:
+                    records.append(record)
+                elif not record[8]:  # not negated
+                    fact_hits.setdefault((record[0], record[1], code), (*record[:-1], -1))
+            p.release()
+        del parsed, docs
     records += _fact_records(plan, fact_hits, pilots, waves, questions)
     records.sort(key=lambda r: (r[-2], r[-1], -1 if r[5] is None else r[5]))  # answer, facts first, offset
     frame = pd.DataFrame.from_records(_with_segment_ids(records), columns=[*CODING_COLUMNS, "_row", "_order"])

@@ -237,7 +237,8 @@ def _complete(answers: pd.DataFrame, template: Template) -> pd.DataFrame:
     answers["question"] = answers["question"].astype("Int64")
     for col in ("answer", "source", "location", "label"):
         answers[col] = answers[col].fillna("").astype(str)
-    present = set(zip(answers["pilot_id"], answers["wave"], answers["question"].fillna(-1)))
+    present = set(zip(answers["pilot_id"].tolist(), answers["wave"].tolist(),
+                      answers["question"].fillna(-1).astype("int64").tolist()))
     keys = answers.drop_duplicates(["pilot_id", "wave"])[["pilot_id", "pilot", "wave", "source"]]
     missing = [
         {"pilot_id": k.pilot_id, "pilot": k.pilot, "wave": k.wave, "question": q.number, "label": q.label,
@@ -249,7 +250,7 @@ def _complete(answers: pd.DataFrame, template: Template) -> pd.DataFrame:
     if missing:
         answers = pd.concat([answers, pd.DataFrame(missing, columns=ANSWER_COLUMNS)], ignore_index=True)
         answers["question"] = answers["question"].astype("Int64")
-    order = {pid: i for i, pid in enumerate(dict.fromkeys(answers["pilot_id"]))}
+    order = {pid: i for i, pid in enumerate(dict.fromkeys(answers["pilot_id"].tolist()))}
     waves = sorted(answers["wave"].unique(), key=_wave_key)
     answers = answers.assign(
         _w=answers["wave"].map({w: i for i, w in enumerate(waves)}),
@@ -371,6 +372,7 @@ def combine(
     wave from two files is an error naming both files; identical copies (a form and the
     combined workbook) are merged with a note.
     """
+    from rapidfuzz import process
     from rapidfuzz.fuzz import token_set_ratio
 
     corpora = list(corpora)
@@ -387,24 +389,25 @@ def combine(
 
     canon: dict[str, str] = {}  # normalized name -> canonical name (first written form)
     canon_ids: dict[str, str] = {}  # canonical name -> id
+    used_ids: set[str] = set()
     new_problems: list[dict[str, str]] = []
     rename: dict[tuple[str, str, str], str] = {}  # (wave, source, old id) -> id
     for wave in waves:
         part = answers[answers["wave"] == wave].drop_duplicates(["pilot_id", "source"])
         taken: dict[str, str] = {}  # id -> source, within this wave
-        for row in part.itertuples():
-            name = str(row.pilot)
+        # the pilots of earlier waves not yet taken in this one, as fuzzy-matching candidates
+        # (one C-level scan per name: no quadratic Python loop over thousands of pilots)
+        open_: dict[str, str] = {c: normalize(c) for c in canon_ids}
+        for pid, source, pilot in zip(part["pilot_id"].tolist(), part["source"].tolist(), part["pilot"].tolist()):
+            name = str(pilot)
             key = normalize(name)
             canonical = aliases.get(key) or canon.get(key)
-            if canonical is None and canon_ids:
-                scored = sorted(
-                    ((token_set_ratio(key, normalize(c)), c) for c in canon_ids if canon_ids[c] not in taken),
-                    reverse=True,
-                )
-                good = [s for s in scored if s[0] >= threshold]
+            if canonical is None and open_:
+                good = sorted(((score, c) for _, score, c in process.extract(
+                    key, open_, scorer=token_set_ratio, score_cutoff=threshold, limit=None)), reverse=True)
                 if len(good) > 1 and good[0][0] - good[1][0] < 3:
                     new_problems.append(problem(
-                        "warning", "W110", row.source, f"pilot {name!r}",
+                        "warning", "W110", source, f"pilot {name!r}",
                         f"ambiguous pilot name in {wave}: matches {good[0][1]!r} and {good[1][1]!r}; "
                         "kept apart - add an alias file to decide",
                     ))
@@ -412,14 +415,18 @@ def combine(
                     canonical = good[0][1]
                     if normalize(canonical) != key:
                         new_problems.append(problem(
-                            "info", "I111", row.source, f"pilot {name!r}",
+                            "info", "I111", source, f"pilot {name!r}",
                             f"taken as the same pilot as {canonical!r} (similarity {good[0][0]:.0f})",
                         ))
             canonical = canonical or name
             canon.setdefault(key, canonical)
-            ident = canon_ids.setdefault(canonical, _unique_id(pilot_id(canonical), canon_ids.values()))
-            taken.setdefault(ident, row.source)  # a second source is a duplicate: see _drop_duplicates
-            rename[(wave, row.source, row.pilot_id)] = ident
+            if canonical not in canon_ids:
+                canon_ids[canonical] = _unique_id(pilot_id(canonical), used_ids)
+                used_ids.add(canon_ids[canonical])
+            ident = canon_ids[canonical]
+            taken.setdefault(ident, source)  # a second source is a duplicate: see _drop_duplicates
+            open_.pop(canonical, None)
+            rename[(wave, source, pid)] = ident
 
     keys = list(zip(answers["wave"].tolist(), answers["source"].tolist(), answers["pilot_id"].tolist()))
     answers = answers.assign(pilot_id=[rename[k] for k in keys])
@@ -431,8 +438,7 @@ def combine(
     )
 
 
-def _unique_id(ident: str, used: Iterable[str]) -> str:
-    used = set(used)
+def _unique_id(ident: str, used: set[str]) -> str:
     if ident not in used:
         return ident
     n = 2
@@ -445,8 +451,9 @@ def _drop_duplicates(answers: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str
     """Keep one source per pilot and wave; report the others."""
     problems: list[dict[str, str]] = []
     sources = answers.drop_duplicates(["wave", "pilot_id", "source"])
-    keep: set[tuple[str, str, str]] = set()
-    for (wave, pid), group in sources.groupby(["wave", "pilot_id"], sort=False):
+    several = sources.duplicated(["wave", "pilot_id"], keep=False)  # pilots read from more than one source
+    keep: set[tuple[str, str, str]] = set(zip(*(sources.loc[~several, c].tolist() for c in ("wave", "pilot_id", "source"))))
+    for (wave, pid), group in sources[several].groupby(["wave", "pilot_id"], sort=False):
         ordered = sorted(group["source"], key=lambda s: (not str(s).lower().endswith(".docx"), str(s)))
         first = ordered[0]
         keep.add((wave, pid, first))

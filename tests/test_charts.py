@@ -218,6 +218,33 @@ def test_charts_matrix_many_codes_use_a4_landscape(sample):
     assert len(ax.get_xticklabels()) == len(code_matrix(codings, corpus, family="themas", wave="T0").columns)
 
 
+def test_charts_matrix_beyond_its_pilots_becomes_the_cooccurrence_of_codes(cb, monkeypatch):
+    """Past MATRIX_PILOTS pilots the grid would be unreadable (and huge): the chart counts the
+    pilots per pair of codes instead, its size set by the codes alone."""
+    from quickscan import charts
+
+    corpus = corpus_of(*((f"Pilot {i}", "T0") for i in range(12)))
+    ids = corpus.pilot_ids
+    codings = codings_of(*((pid, "T0", "a") for pid in ids[:8]), *((pid, "T0", "b") for pid in ids[4:10]))
+    monkeypatch.setattr(charts, "MATRIX_PILOTS", 10)
+    ax = plot_matrix(codings, corpus, family="basis", wave="T0", codebook=cb)
+    counts = ax.images[0].get_array()
+    labels = ticks(ax.get_xticklabels())
+    a, b = labels.index("Code A"), labels.index("Code B")
+    assert (counts[a, a], counts[b, b], counts[a, b], counts[b, a]) == (8, 6, 4, 4)
+    assert "12 pilots" in ax.get_title("left") and ticks(ax.get_yticklabels()) == labels
+    size = ax.figure.get_size_inches()
+    more = corpus_of(*((f"Pilot {i}", "T0") for i in range(40)))
+    assert (plot_matrix(codings, more, family="basis", wave="T0", codebook=cb).figure.get_size_inches() == size).all()
+
+
+def test_charts_svg_keeps_text_as_text(cb, mini, tmp_path):
+    corpus, codings = mini
+    ax = plot_totals(codings, corpus, family="basis", wave="T0", codebook=cb)
+    svg = save_chart(ax, tmp_path / "t", formats=("svg",))[0].read_text("utf-8")
+    assert "<text" in svg and ax.get_title("left").split(",")[0] in svg
+
+
 # -- plot_waves ------------------------------------------------------------------------------
 
 

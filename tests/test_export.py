@@ -378,3 +378,57 @@ def test_export_writers_are_atomic(sample, tmp_path, monkeypatch, kind):
             write_xlsx(target, codings, corpus, families=["uitgangspunten"])
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+# -- the report as LibreOffice lays it out -------------------------------------------------------
+
+
+def test_export_docx_grid_rows_and_headings_as_word_and_libreoffice_need(sample):
+    """Grid columns as wide as the cells (LibreOffice lays out by the grid), rows that never
+    split, the header repeated, headings kept with what follows."""
+    codings, corpus = sample
+    doc = to_docx(codings, corpus, families=["basisset", "uitgangspunten"], wave="T1", compare=("T0", "T1"),
+                  charts=False)
+    for table in doc.tables:
+        grid = [int(c.get(f"{W}w")) for c in table._tbl.tblGrid.findall(f"{W}gridCol")]
+        cells = [c.width.twips for c in table.rows[0].cells]
+        assert grid == cells
+        assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in table.rows)
+        assert table.rows[0]._tr.trPr.find(f"{W}tblHeader") is not None
+    headings = [p for p in doc.paragraphs if p.style.name.startswith("Heading") and p.style.name != "Heading 0"]
+    assert headings and all(p.paragraph_format.keep_with_next or p.style.paragraph_format.keep_with_next
+                            for p in headings)
+    # the wide first table: its section (and the title's) is landscape, no page with the title alone
+    assert table_orientations(doc)[0] == "landscape" and len(doc.sections) == 2
+
+
+@pytest.mark.slow
+def test_export_docx_rendered_by_libreoffice_keeps_names_whole(sample, tmp_path):
+    """report.docx rendered to PDF by LibreOffice: Tabel 1 on the first page with its Totaal row,
+    few pages, and no pilot name broken inside a word (pdftotext)."""
+    import shutil
+    import subprocess
+
+    soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
+    if not soffice or not pdftotext:
+        pytest.skip("needs LibreOffice (soffice) and poppler (pdftotext): "
+                    "apt-get install libreoffice-writer-nogui poppler-utils")
+    codings, corpus = sample
+    path = write_docx(tmp_path / "report.docx", codings, corpus, families=["basisset", "uitgangspunten"],
+                      wave="T1", compare=("T0", "T1"), charts=False)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / "report.pdf"
+
+    def text(*pages: str) -> str:
+        return subprocess.run([pdftotext, *pages, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+    pages = text().count("\f")
+    assert 4 <= pages <= 7, pages  # 11 pages when LibreOffice followed a grid of equal columns
+    first = text("-f", "1", "-l", "1")
+    assert "Tabel 1." in first and "16. Netwerk Verward Gedrag Oudewater" in " ".join(first.split())
+    assert TOTAL in first
+    words = set(re.findall(r"\w+", text()))
+    names = set(corpus.pilots["pilot"])
+    broken = {w for name in names for w in re.findall(r"\w+", name) if w not in words}
+    assert not broken, f"pilot names broken inside a word: {broken}"

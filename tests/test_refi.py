@@ -206,6 +206,34 @@ def test_refi_sample_round_trip(sample, tmp_path):
     assert refi.read_qdpx(path, codebook=load_codebook()).codebook.families == load_codebook().families
 
 
+def test_refi_code_names_unique_so_a_tool_keyed_on_names_imports_every_coding(sample):
+    """QualCoder identifies codes by name: with two codes "Wonen" it attaches the codings of the
+    second to nothing. Names are unique in the export (qualified with the family only where a
+    label is shared), so an importer that keys codes on their names still places every coding."""
+    _, codings, data = sample
+    cb = load_codebook()
+    root = _qde(data).getroot()
+    ns = {"q": root.nsmap[None]}
+    codable = [(el.get("name"), el.get("guid")) for el in root.iterfind(".//q:Codes//q:Code", ns)
+               if el.get("isCodable") == "true"]
+    folded = [name.casefold() for name, _ in codable]
+    assert len(set(folded)) == len(folded) == len(cb.codes)
+    shared = {c.label for c in cb.codes if sum(d.label == c.label for d in cb.codes) > 1}
+    assert shared, "the bundled codebook has labels shared by several families"
+    names = dict(codable)
+    for code in cb.codes:  # qualified only where needed
+        name = next(n for n, g in codable if g == refi.code_guid(cb, code.id))
+        assert name == (f"{code.label} ({cb.family(code.family).label})" if code.label in shared else code.label)
+    # the importer of a tool that keys codes on their names: the first code of a name wins
+    by_name: dict[str, str] = {}
+    for name, guid in codable:
+        by_name.setdefault(name, guid)
+    name_of = {guid: name for name, guid in codable}
+    refs = [ref.get("targetGUID") for ref in root.iterfind(".//q:Coding/q:CodeRef", ns)]
+    imported = [g for g in refs if by_name.get(name_of.get(g)) == g]
+    assert len(refs) == len(present(codings)) and len(imported) == len(refs)
+
+
 def test_refi_negated_and_rejected_codings_not_written(tmp_path):
     corpus = Corpus.from_answers(make_answers("A", "T0", {9: "Geen woning, wel schulden."}))
     codings = pd.DataFrame([

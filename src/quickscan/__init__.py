@@ -85,6 +85,7 @@ _EXPORTS = {
     # charts
     "plot_totals": "charts",
     "plot_matrix": "charts",
+    "plot_cooccurrence": "charts",
     "plot_waves": "charts",
     "save_chart": "charts",
     # a study and its report (what ``quickscan report`` runs)
@@ -116,7 +117,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .charts import plot_matrix, plot_totals, plot_waves, save_chart
+    from .charts import plot_cooccurrence, plot_matrix, plot_totals, plot_waves, save_chart
     from .codebook import Codebook, load_codebook
     from .compare import compare_waves
     from .coding import code_corpus

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "plot_totals", "plot_matrix", "plot_waves", "save_chart"]
+__all__ = ["PALETTE", "MATRIX_PILOTS", "plot_totals", "plot_matrix", "plot_cooccurrence", "plot_waves", "save_chart"]
 
 #: The Okabe-Ito palette (colour-blind safe), in the order the charts use it.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
@@ -48,6 +48,9 @@ A4_WIDTH = 16 / 2.54  # inches: the text width of an A4 page with 2.5 cm margins
 A4_LANDSCAPE_WIDTH = 24.7 / 2.54
 A4_HEIGHT = 24.7 / 2.54  # the text height of an A4 page
 DPI = 300
+#: The pilots x codes grid is drawn for at most this many pilots (one A4 page of rows); a wave
+#: with more gets the codes x codes chart of co-occurrence instead (see :func:`plot_matrix`).
+MATRIX_PILOTS = 100
 XLABEL = "Aantal {plural}"  # the count axis; the unit comes from the template
 ORDERS = ("codebook", "count")
 
@@ -62,6 +65,7 @@ _RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "svg.hashsalt": "quickscan",
+    "svg.fonttype": "none",  # text stays text in SVG: a report writer can edit a label
 }
 
 
@@ -233,7 +237,13 @@ def plot_matrix(
 ) -> Axes:
     """The pilots x codes grid of a family in one wave: a filled square where a pilot has a code.
 
-    The chart of :func:`~quickscan.matrices.code_matrix`: pilots are rows in report order,
+    The chart of :func:`~quickscan.matrices.code_matrix`, for reading a few dozen pilots:
+    with more than :data:`MATRIX_PILOTS` pilots in the wave a grid of pilots cannot be read
+    (nor printed), and the chart becomes the codes x codes grid of co-occurrence: in each cell
+    the number of pilots that have both codes, the diagonal the pilots with the code
+    (:func:`plot_cooccurrence`). Its size depends on the codes only, whatever the number of pilots.
+
+    Pilots are rows in report order,
     labelled ``"1. <pilot>"``; codes are columns in codebook order, their Dutch labels
     rotated above the grid; under each column the number of pilots with the code. A new
     figure (``ax`` None) is 16 cm wide (up to 24.7 cm, A4 landscape, for families with
@@ -273,6 +283,8 @@ def plot_matrix(
     m = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook)
     grid, totals = m.drop(index=TOTAL), [int(v) for v in m.loc[TOTAL]]
     n_rows, n_cols = grid.shape
+    if n_rows > MATRIX_PILOTS:
+        return _cooccurrence(grid, fam, wave, corpus.template.unit, ax)
 
     pilot_labels = [_shorten(p, 45) for p in grid.index]
     row = min(0.25, max(0.08, 7.5 / max(n_rows, 1)))  # inches per pilot
@@ -325,6 +337,79 @@ def plot_matrix(
         unit = corpus.template.unit
         bottom.set_xlabel(f"{TOTAL} ({XLABEL.format(plural=unit.plural).lower()} van de {n_rows})", fontsize=7)
         ax.set_title(_title(fam.label, wave, unit.count(n_rows)), loc="left")
+    return ax
+
+
+def plot_cooccurrence(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    family: str,
+    wave: str | None = None,
+    codebook: Codebook | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Codes x codes: how many pilots have both codes of a family, in one wave.
+
+    The pilots x codes grid of :func:`plot_matrix` summarised for any number of pilots: the
+    cell (row a, column b) holds the number of pilots with codes a and b, the diagonal the
+    number of pilots with the code (the ``Totaal`` of
+    :func:`~quickscan.matrices.code_matrix`); the shade is the share of the pilots. The
+    size of the chart depends on the number of codes only.
+
+    Returns
+    -------
+    Axes
+        The image (``ax.images[0]``, its array the counts), the counts as texts, code
+        labels as tick labels of both axes, title ``"<family label>, <wave> (<n> pilots)"``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import quickscan as qs
+    >>> from quickscan.charts import plot_cooccurrence
+    >>> corpus = qs.read_folder("data/sample")
+    >>> ax = plot_cooccurrence(qs.code_corpus(corpus), corpus, family="uitgangspunten", wave="T0")
+    >>> ax.images[0].get_array().shape, ax.get_title("left")
+    ((5, 5), 'Uitgangspunten, T0 (15 pilots): pilots met beide codes')
+    >>> plt.close(ax.figure)
+    """
+    wave = _one_wave(corpus, wave)
+    fam = _family(codebook, family)
+    m = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook)
+    return _cooccurrence(m.drop(index=TOTAL), fam, wave, corpus.template.unit, ax)
+
+
+def _cooccurrence(grid: pd.DataFrame, fam, wave: str, unit, ax: Axes | None) -> Axes:
+    _, plt = _mpl()
+    has = (grid.to_numpy() == "X").astype("int64")
+    counts = has.T @ has
+    n_pilots, n_codes = grid.shape
+    labels = [_shorten(c, 45) for c in grid.columns]
+    cell = min(0.3, max(0.14, (A4_LANDSCAPE_WIDTH - 3.5) / max(n_codes, 1)))  # inches per code
+    font = max(4.5, min(7.0, cell * 72 * 0.45))
+    label_width = _text_width(labels, font) + 0.15
+    width = label_width + n_codes * cell + 0.3
+    height = label_width + n_codes * cell + 0.5
+    with plt.rc_context(_RC):
+        if ax is None:
+            fig = plt.figure(figsize=(width, height))
+            ax = fig.add_axes((label_width / width, 0.2 / height, n_codes * cell / width, n_codes * cell / height))
+        # the shade: the share of the pilots (light enough at 100% for the count to stay legible)
+        ax.imshow(counts, cmap="Blues", vmin=0, vmax=1.6 * max(n_pilots, 1), aspect="auto", interpolation="nearest")
+        for i in range(n_codes):
+            for j in range(n_codes):
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=font * 0.85,
+                        fontweight="bold" if i == j else "normal")
+        ax.set_xticks(range(n_codes), labels, rotation=90, fontsize=font)
+        ax.set_yticks(range(n_codes), labels, fontsize=font)
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(True)
+            ax.spines[side].set_color(GRID)
+        ax.set_title(f"{_title(fam.label, wave, unit.count(n_pilots))}: {unit.plural} met beide codes", loc="left",
+                     pad=label_width * 72 + 4)
     return ax
 
 
@@ -460,7 +545,7 @@ def save_chart(
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     try:
-        with plt.rc_context({"svg.hashsalt": "quickscan"}):
+        with plt.rc_context({"svg.hashsalt": "quickscan", "svg.fonttype": "none"}):
             for fmt in formats:
                 metadata = {"Date": None} if fmt == "svg" else {"Software": None} if fmt == "png" else None
                 path = stem.parent / f"{stem.name}.{fmt}"

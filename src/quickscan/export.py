@@ -47,7 +47,10 @@ WIDE_TABLE = 6
 CODINGS_SHEET = "codings"
 PAGE = {"portrait": (21.0, 29.7), "landscape": (29.7, 21.0)}  # A4, cm
 MARGIN = 2.5  # cm; text width 16 cm portrait, 24.7 cm landscape
-PILOT_COLUMN = 5.0  # cm, the first column of a report table in Word
+LANDSCAPE_MARGIN = 1.8  # cm, top and bottom of a landscape page (text height 17.4 cm)
+PILOT_COLUMN = 5.0  # cm, the first column of a report table in Word (from 3 to 6.5 cm, as its labels need)
+_CHAR_CM = 0.165  # cm: an average character at 8 pt (Word and LibreOffice fonts)
+_CELL_PADDING = 0.45  # cm: the left and right margins of a cell
 CHART_DPI = 200
 _SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -398,15 +401,22 @@ def to_docx(
     codebook = codebook or default_codebook()
     fams = _families(codebook, families)
     doc = new_document()
-    _page(doc.sections[0], "portrait")
     report = _Report(doc)
     unit = corpus.template.unit
+    first = next((f for f in fams if f.kind != "fact"), None) if fams and fams[0].kind != "fact" else None
+    # the title goes on the page of the first table: no page holding only the title before a landscape section
+    report.orientation = "landscape" if first is not None and report.wide(
+        code_matrix(codings, corpus, family=first, wave=wave, codebook=codebook)) else "portrait"
+    _page(doc.sections[0], report.orientation)
     doc.add_heading(title or f"{corpus.template.title}: tabellen {wave}", 0)
     n_pilots = len(pilot_rows(corpus, wave))
     doc.add_paragraph(f"Tabellen en bevindingen van {unit.count(n_pilots)} in {wave}, per onderdeel van het codeboek.")
 
     for fam in fams:
-        doc.add_heading(fam.label, 1)
+        table = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook) if fam.kind != "fact" else None
+        # a wide table's heading goes on the landscape page with it, not alone before the break
+        report.orient("landscape" if table is not None and report.wide(table) else "portrait")
+        doc.add_heading(fam.label, 1).paragraph_format.keep_with_next = True
         summary = summarize_codes(codings, corpus, family=fam, wave=wave, codebook=codebook)
         if fam.kind == "fact":
             if fam.caption:
@@ -414,7 +424,6 @@ def to_docx(
             for row in summary.itertuples():
                 doc.add_paragraph(f"{row.label}: {row.phrase}.", style="List Bullet")
             continue
-        table = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook)
         report.table(table, fam.caption or fam.label)
         png = _totals_png(codings, corpus, fam, wave, codebook) if charts is True else (
             charts.get((fam.id, wave)) if charts else None)
@@ -467,6 +476,8 @@ def _page(section, orientation: str) -> None:
     section.page_width, section.page_height = Cm(width), Cm(height)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(MARGIN))
+    if orientation == "landscape":  # a landscape page is short: a little more of it for the table
+        section.top_margin = section.bottom_margin = Cm(LANDSCAPE_MARGIN)
 
 
 class _Report:
@@ -495,8 +506,13 @@ class _Report:
         p = self.doc.add_paragraph(f"{kind} {n}. {text}", style="Caption")
         p.paragraph_format.keep_with_next = True
 
+    @staticmethod
+    def wide(table: pd.DataFrame) -> bool:
+        """Whether a table goes into a landscape section."""
+        return table.shape[1] > WIDE_TABLE
+
     def table(self, table: pd.DataFrame, caption: str) -> None:
-        wide = table.shape[1] > WIDE_TABLE
+        wide = self.wide(table)
         self.orient("landscape" if wide else "portrait")
         self.caption("Tabel", caption)
         _add_table(self.doc, table, width=PAGE[self.orientation][0] - 2 * MARGIN, vertical_header=wide)
@@ -536,9 +552,16 @@ def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool 
 
     header = [table.index.name or "", *map(str, table.columns)]
     n_codes = len(header) - 1
-    first = min(PILOT_COLUMN, width / 2)
-    widths = [Cm(first)] + [Cm((width - first) / max(n_codes, 1))] * n_codes
     size = Pt(7 if n_codes > 12 else 8)
+    char = _CHAR_CM * size.pt / 8  # the width of an average character
+    # the first column as wide as its longest label (within bounds): names on one line where possible
+    longest = max((len(str(x)) for x in [header[0], *table.index]), default=10)
+    first = min(max(PILOT_COLUMN * 0.6, longest * char + _CELL_PADDING), PILOT_COLUMN * 1.3, width / 2)
+    widths = [Cm(first)] + [Cm((width - first) / max(n_codes, 1))] * n_codes
+    column = (width - first) / max(n_codes, 1)
+    # a header word wider than its column would be broken inside the word: set the header upright
+    words = [w for h in header[1:] for w in h.split()]
+    vertical_header = vertical_header or any(len(w) * char * 1.1 + _CELL_PADDING > column for w in words)
 
     t = doc.add_table(rows=len(table) + 1, cols=len(header))
     t.style = "Table Grid"
@@ -550,6 +573,7 @@ def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool 
         for j, (cell, text) in enumerate(zip(row.cells, values)):
             cell.width = widths[j]
             p = cell.paragraphs[0]
+            p.paragraph_format.space_after, p.paragraph_format.line_spacing = Pt(0), 1.0  # compact rows
             run = p.add_run(text)
             run.bold = bold
             run.font.size = size
@@ -559,17 +583,28 @@ def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool 
                 direction = OxmlElement("w:textDirection")
                 direction.set(qn("w:val"), "btLr")
                 cell._tc.get_or_add_tcPr().append(direction)
+    # LibreOffice lays a table out by its grid, Word by its cells: both get the same widths
+    for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(int(w.twips)))
+    for row in t.rows:  # a row is never split over two pages
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     head = t.rows[0]
     _repeat_header(head)
     if vertical_header:
-        longest = max((len(h) for h in header[1:]), default=10)
-        head.height = Cm(min(7.0, 0.5 + 0.16 * longest))
+        # upright labels wrap over as many lines as the column is wide (a line ~1.5 characters
+        # high): the header is as high as the longest label needs on those lines, never lower
+        # than its longest word; every cm it takes from the page pushes rows onto the next one
+        lines = max(1, min(3, int((column - _CELL_PADDING + 0.1) / (1.5 * char))))
+        longest = max((max(-(-len(h) // lines), *(len(w) for w in h.split())) for h in header[1:] if h.strip()),
+                      default=10)
+        head.height = Cm(min(7.0, _CELL_PADDING + char * longest))
         head.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     return t
 
 
 def _repeat_header(row) -> None:
-    """Repeat the header row on every page the table spans."""
+    """Repeat the header row on every page the table spans (``w:tblHeader``, after ``w:cantSplit``
+    as the schema orders them)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -586,7 +621,7 @@ def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], 
     result = None
     for fam in fams:
         result = compare_waves(codings, corpus, family=fam, before=before, after=after, codebook=codebook)
-        doc.add_heading(fam.label, 2)
+        doc.add_heading(fam.label, 2).paragraph_format.keep_with_next = True
         totals = result.totals.set_index("label")[["before", "after", "difference"]]
         totals = totals.assign(difference=[f"{d:+d}" if d else "0" for d in totals["difference"]])
         totals.columns = [before, after, "Verschil"]
@@ -599,7 +634,7 @@ def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], 
             if changed.empty:
                 doc.add_paragraph(f"{text}: geen.")
                 continue
-            doc.add_paragraph(f"{text}:")
+            doc.add_paragraph(f"{text}:").paragraph_format.keep_with_next = True
             for (nr, pilot), rows in changed.groupby(["nr", "pilot"], sort=True):
                 doc.add_paragraph(f"{nr}. {pilot}: {', '.join(rows['label'])}.", style="List Bullet")
     if result is None:

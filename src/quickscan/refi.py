@@ -150,14 +150,45 @@ def _marker(**fields: Any) -> str:
     return "[quickscan:" + " ".join(f"{k}={v}" for k, v in fields.items() if v not in (None, "", False)) + "]"
 
 
-def _code_description(code: Code) -> str:
+def _code_description(code: Code, *, qualified: bool = False) -> str:
     blocks = [code.definition] if code.definition else []
     if code.include:
         blocks.append(INCLUDE_PREFIX + code.include)
     if code.exclude:
         blocks.append(EXCLUDE_PREFIX + code.exclude)
-    blocks.append(_marker(code=code.id, fallback="true" if code.fallback else None))
+    blocks.append(_marker(code=code.id, fallback="true" if code.fallback else None,
+                          qualified="true" if qualified else None))
     return "\n\n".join(blocks)
+
+
+def _code_names(codebook: Codebook) -> dict[str, str]:
+    """Code id -> the code's name in the exchange file, unique within the codebook.
+
+    Tools such as QualCoder identify a code by its name and attach the codings of a second
+    code with the same name to nothing. A label that several families use ("Wonen",
+    "Onbekend") is qualified with its family, ``"Wonen (Basisset)"``, and only then: the
+    other names stay as the researchers know them. A name still taken gets a number.
+    """
+    count: dict[str, int] = defaultdict(int)
+    for c in codebook.codes:
+        count[c.label.strip().casefold()] += 1
+    labels = {f.id: f.label for f in codebook.families}
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for c in codebook.codes:
+        name = c.label if count[c.label.strip().casefold()] == 1 else f"{c.label} ({labels.get(c.family, c.family)})"
+        candidate, n = name, 2
+        while candidate.strip().casefold() in used:
+            candidate, n = f"{name} {n}", n + 1
+        used.add(candidate.strip().casefold())
+        names[c.id] = candidate
+    return names
+
+
+def _unqualified(name: str) -> str:
+    """The label of a code name qualified by :func:`_code_names`: ``"Wonen (Basisset)"`` -> ``"Wonen"``."""
+    cut = name.rfind(" (")
+    return name[:cut] if cut > 0 and name.endswith(")") else name
 
 
 def _family_description(codebook: Codebook, family: Family) -> str:
@@ -172,6 +203,7 @@ def _codes_element(codebook: Codebook, ns: str):
     from lxml import etree
 
     codes = etree.Element(f"{{{ns}}}Codes")
+    names = _code_names(codebook)
 
     def node(parent, guid: str, name: str, codable: bool, color: str, description: str):
         el = etree.SubElement(parent, f"{{{ns}}}Code", guid=guid, name=_clean(name),
@@ -192,7 +224,8 @@ def _codes_element(codebook: Codebook, ns: str):
             for c in children.get(parent_id, ()):
                 if c.id in seen:  # a cycle (a checked codebook has none)
                     continue
-                el = node(parent_el, code_guid(codebook, c.id), c.label, True, color, _code_description(c))
+                el = node(parent_el, code_guid(codebook, c.id), names[c.id], True, color,
+                          _code_description(c, qualified=names[c.id] != c.label))
                 add(el, c.id, seen | {c.id})
 
         add(top, None, frozenset())
@@ -354,6 +387,8 @@ def _read_codes(codes_el, path: str, member: str | None, *, codebook_id: str, na
         ident = _unique(wanted if wanted and _valid_id(wanted) else _slug(nm), code_ids)
         definition, include, exclude = _definition_parts(text) if fields else (text, "", "")
         ref = ref_codes.get(ident) if wanted else None
+        if fields.get("qualified") == "true":  # a name made unique on export: the label again
+            nm = ref.label if ref is not None else _unqualified(nm)
         code = Code(id=ident, label=nm, family=family_id, definition=definition, include=include, exclude=exclude,
                     parent=parent, fallback=fields.get("fallback") == "true" or bool(ref and ref.fallback))
         if ref is not None:  # patterns are not part of REFI-QDA: the reference codebook keeps them

@@ -432,3 +432,21 @@ def test_export_docx_rendered_by_libreoffice_keeps_names_whole(sample, tmp_path)
     names = set(corpus.pilots["pilot"])
     broken = {w for name in names for w in re.findall(r"\w+", name) if w not in words}
     assert not broken, f"pilot names broken inside a word: {broken}"
+
+
+def test_export_workbook_sheets_print_on_a4_landscape_with_headers_that_fit(sample):
+    import textwrap
+
+    codings, corpus = sample
+    wb = to_workbook(codings, corpus, families=["basisset", "themas"], waves="T0")
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1", ws.title
+    ws = wb["themas T0"]
+    width = ws.column_dimensions["B"].width
+    labels = [c.value for c in ws[1][1:]]
+    assert all(len(w) + 2 <= width for label in labels for w in label.split())  # no word broken inside
+    lines = max(len(textwrap.wrap(label, int(width - 2), break_long_words=False)) for label in labels)
+    assert ws.row_dimensions[1].height >= 15 * lines

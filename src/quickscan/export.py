@@ -151,6 +151,7 @@ def to_workbook(
     _write_codings_sheet(wb.create_sheet(_sheet_name(CODINGS_SHEET, used)), codings)
     if review:
         add_review_sheet(wb, codings, corpus=corpus, codebook=codebook)
+        print_setup(wb[REVIEW_SHEET])
     wb.properties.creator = "quickscan"
     wb.properties.title = "quickscan tabellen"
     return wb
@@ -224,20 +225,41 @@ def _write_table_sheet(ws, table: pd.DataFrame) -> None:
 
     first = min(max(len(str(x)) for x in [header[0], *table.index]) + 2, 50)
     ws.column_dimensions["A"].width = first
-    code_width = 14
+    # a code column holds its longest word (Excel breaks a word wider than the column inside it)
+    longest_word = max((len(w) for h in header[1:] for w in h.split()), default=0)
+    code_width = min(max(14, longest_word * 1.15 + 2), 30)
     for j in range(2, len(header) + 1):
         ws.column_dimensions[get_column_letter(j)].width = code_width
-    lines = max((-(-len(h) // (code_width - 2)) for h in header[1:]), default=1)
-    ws.row_dimensions[1].height = 15 * max(lines, 1)
+    ws.row_dimensions[1].height = header_height(header[1:], code_width)
     ws.freeze_panes = "B2"
+    print_setup(ws, columns="A:A")
 
+
+def header_height(labels: Iterable[str], width: float, *, bold: bool = True) -> float:
+    """Points a header row needs for ``labels`` wrapped at word boundaries in columns of
+    ``width`` characters (15 points a line of 11-point Calibri).
+
+    >>> header_height(["Wonen", "Preventie en vroegsignalering"], 14)
+    45.0
+    """
+    import textwrap
+
+    room = max(int((width - 1.5) / (1.1 if bold else 1.0)), 1)
+    lines = max((len(textwrap.wrap(str(label), room, break_long_words=False)) for label in labels), default=1)
+    return 15.0 * max(lines, 1)
+
+
+def print_setup(ws, *, columns: str | None = None) -> None:
+    """Print a sheet on A4 landscape, fit to the page width, the header row on every page
+    (and ``columns``, e.g. ``"A:A"``, on every page too)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
-    ws.print_title_cols = "A:A"
+    if columns:
+        ws.print_title_cols = columns
 
 
 def _write_codings_sheet(ws, codings: pd.DataFrame) -> None:
@@ -256,6 +278,7 @@ def _write_codings_sheet(ws, codings: pd.DataFrame) -> None:
     ws.freeze_panes = "A2"
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 2)}"
+    print_setup(ws)
 
 
 # -- Jupyter -----------------------------------------------------------------------------------

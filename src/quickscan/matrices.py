@@ -100,9 +100,9 @@ def _family(codebook: Codebook | None, family: str | Family) -> Family:
 
 def _family_codings(codings: pd.DataFrame, family: Family, wave: str) -> pd.DataFrame:
     """The present codings of one family and wave; a child's coding also counts for its parent."""
-    found = present(codings)
     ids = {c.id for c in family.codes}
-    found = found[(found["wave"] == wave) & found["code"].isin(ids)]
+    # the family and wave first: present() then looks at a table's codings only, not at all of them
+    found = present(codings[(codings["wave"] == wave) & codings["code"].isin(ids)])
     parents = {c.id: c.parent for c in family.codes if c.parent in ids}
     rolled = found[found["code"].isin(parents)]
     if not rolled.empty:

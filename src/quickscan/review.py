@@ -26,6 +26,7 @@ is reported, never dropped.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterable
 from datetime import datetime
@@ -250,14 +251,15 @@ def write_review_sheet(codings: pd.DataFrame, path: str | PathLike[str], *, corp
 
 def cell_value(value: Any) -> Any:
     """A value as a cell takes it: None for missing, text without the characters Excel
-    refuses, Python numbers for NumPy ones."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
+    refuses, Python numbers for NumPy ones. (Called once per cell: nothing imported here.)"""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return _ILLEGAL_CHARACTERS.sub("", value)
+    if value is None or pd.isna(value):
+        return None
     return value.item() if hasattr(value, "item") else value
+
+
+_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # openpyxl's ILLEGAL_CHARACTERS_RE
 
 
 def _letter(i: int) -> str:

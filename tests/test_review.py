@@ -106,7 +106,7 @@ def test_review_sheet_layout(tmp_path, cb):
 
     corpus = make_corpus()
     codings = code_corpus(corpus, cb)
-    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb, level="segment")
     wb = load_workbook(path)
     ws = wb["review"]
     assert [c.value for c in ws[1]] == REVIEW_COLUMNS
@@ -138,7 +138,7 @@ def test_review_sheet_shows_suggestions_with_probability(tmp_path):
     from quickscan.review import to_review_workbook
 
     suggestion = {**ROW, "source": "model", "probability": 0.73456, "segment_id": "m1"}
-    ws = to_review_workbook(pd.DataFrame([ROW, suggestion]))["review"]
+    ws = to_review_workbook(pd.DataFrame([ROW, suggestion]), level="segment")["review"]
     rows = list(ws.iter_rows(min_row=2, max_row=3, values_only=True))
     assert [(r[col_index(ws, "source")], r[col_index(ws, "probability")]) for r in rows] == [
         ("rule", None), ("model", 0.735)]
@@ -171,7 +171,7 @@ def test_review_write_is_atomic(tmp_path, cb, monkeypatch):
 
     monkeypatch.setattr(Workbook, "save", broken)
     with pytest.raises(OSError, match="disk full"):
-        write_review_sheet(code_corpus(make_corpus(), cb), path, codebook=cb)
+        write_review_sheet(code_corpus(make_corpus(), cb), path, codebook=cb, level="segment")
     assert path.read_bytes() == b"the previous sheet"
     assert [p.name for p in tmp_path.iterdir()] == ["review.xlsx"]
 
@@ -185,7 +185,7 @@ def test_review_round_trip(tmp_path, cb):
 
     corpus = make_corpus()
     codings = code_corpus(corpus, cb)
-    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb, level="segment")
     woning = segment(codings, "wonen", "eigen woning")
     schuld = segment(codings, "schulden", "geen sprake")
     regie = segment(codings, "regie")
@@ -229,7 +229,7 @@ def test_review_decisions_survive_a_codebook_edit(tmp_path, cb):
 
     corpus = make_corpus()
     codings = code_corpus(corpus, cb)
-    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb, level="segment")
     woning = segment(codings, "wonen", "eigen woning")
     fill(path, {woning: {"decision": "reject"}})
 
@@ -251,7 +251,7 @@ def test_review_decision_re_anchored_after_an_answer_edit(tmp_path, cb):
 
     corpus = make_corpus()
     codings = code_corpus(corpus, cb)
-    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb, level="segment")
     woning = segment(codings, "wonen", "eigen woning")
     fill(path, {woning: {"decision": "reject"}})
 
@@ -275,7 +275,7 @@ def test_review_unplaceable_decisions_are_reported(tmp_path, cb):
 
     corpus = make_corpus()
     codings = code_corpus(corpus, cb)
-    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb, level="segment")
     woning = segment(codings, "wonen", "eigen woning")
     schuld = segment(codings, "schulden", "probleemschulden")
     fill(path, {woning: {"decision": "accept"}, schuld: {"decision": "reject"}})
@@ -299,7 +299,7 @@ def test_review_accept_keeps_a_coding_the_rules_no_longer_find(tmp_path, cb):
 
     corpus = make_corpus()
     codings = code_corpus(corpus, cb)
-    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb, level="segment")
     regie = segment(codings, "regie")
     fill(path, {regie: {"decision": "accept"}})
     basisset = cb.family("basisset")
@@ -324,7 +324,7 @@ def test_review_researcher_fact_replaces_the_rule_fact(tmp_path, cb):
 
     corpus = make_corpus()
     codings = code_corpus(corpus, cb)
-    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb, level="segment")
     fill(path, {}, new_rows=[{"decision": "add", "code": "status_geimplementeerd", "pilot": "Buurtcirkel Zeist",
                               "wave": "T0", "question": 5, "evidence": ""}])
     reviewed, report = apply_review(codings, read_review_sheet(path), corpus=corpus, codebook=cb)
@@ -380,7 +380,7 @@ def test_review_no_decisions_changes_nothing():
     ],
 )
 def test_review_bad_input_names_file_and_row(tmp_path, edits, new_rows, message):
-    path = write_review_sheet(_codings(), tmp_path / "review.xlsx")
+    path = write_review_sheet(_codings(), tmp_path / "review.xlsx", level="segment")
     fill(path, edits, new_rows=new_rows)
     with pytest.raises(ReviewError, match=message) as info:
         read_review_sheet(path)
@@ -409,7 +409,7 @@ def test_review_sheet_without_decision_column(tmp_path):
 
 def test_review_sheet_of_a_reviewed_data_set_shows_the_decisions(tmp_path):
     codings = _codings().assign(decision=["rejected", None])
-    path = write_review_sheet(codings, tmp_path / "review.xlsx")
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", level="segment")
     decisions = read_review_sheet(path)
     assert decisions[["segment_id", "decision"]].values.tolist() == [["s0", "reject"]]
 
@@ -432,7 +432,7 @@ def test_review_re_anchors_on_unmatched_content():
      (datetime(2020, 5, 4), "2020-05-04")],
 )
 def test_review_decided_at_typed_by_hand(tmp_path, typed, expected):
-    path = write_review_sheet(_codings(), tmp_path / "review.xlsx")
+    path = write_review_sheet(_codings(), tmp_path / "review.xlsx", level="segment")
     fill(path, {"s0": {"decision": "reject", "decided_at": typed}})
     assert read_review_sheet(path)["decided_at"].tolist() == [pd.Timestamp(expected)]
 
@@ -447,3 +447,144 @@ def test_review_accept_with_another_code_recodes_the_segment():
         ["wonen", "rule", "rejected"], ["schulden", "researcher", "added"]
     ]
     assert report["status"].tolist() == ["recoded"]
+
+
+# -- the cell sheet (one row per pilot x wave x code) ------------------------------------------
+
+MORE = {
+    "Buurtcirkel Zeist": {
+        5: "Het is een experiment.",
+        9: "Iedereen krijgt een eigen woning. Er is geen sprake van schuldhulpverlening.",
+        11: "We helpen bij het zoeken naar een woning. De woningcorporatie denkt mee.",
+        15: "Niet iedereen vindt dagbesteding.",
+    },
+    "Housing First Nieuwegein": {
+        5: "Het is een pilot.",
+        9: "Eigen kracht en regie staan voorop. Daarnaast helpen we met probleemschulden.",
+        13: "Woningcorporatie, gemeente, schuldhulp en de ggz.",
+    },
+}
+
+
+def fill_cells(path: Path, family: str, edits: dict[tuple[str, str], str], *, new_rows=(), reviewer=None):
+    """Decide on cells by (pilot label, code) and add rows at the bottom of a family sheet."""
+    wb = load_workbook(path)
+    ws = wb[family]
+    col = {c.value: c.column for c in ws[1]}
+    for row in ws.iter_rows(min_row=2):
+        key = (row[col["pilot"] - 1].value, row[col["code"] - 1].value)
+        if key in edits:
+            row[col["decision"] - 1].value = edits[key]
+    first_empty = next(r for r in range(2, ws.max_row + 2) if ws.cell(r, col["code"]).value is None)
+    for offset, values in enumerate(new_rows):
+        for name, value in values.items():
+            ws.cell(first_empty + offset, col[name]).value = value
+    if reviewer:
+        wb["review"]["B1"] = reviewer
+    wb.save(path)
+
+
+@slow
+def test_review_cells_one_row_per_pilot_and_code(cb):
+    from quickscan.coding import code_corpus, present
+    from quickscan.review import CELL_COLUMNS, review_cells
+
+    corpus = make_corpus(MORE)
+    codings = code_corpus(corpus, cb)
+    cells = review_cells(codings, corpus=corpus, codebook=cb)
+    assert list(cells.columns) == CELL_COLUMNS
+    counted = present(codings[codings["family"] == "basisset"])
+    assert len(cells) == len(counted.drop_duplicates(["pilot_id", "wave", "code"]))
+    assert set(cells["family"]) == {"basisset"}  # fact families are not reviewed by default
+    wonen = cells[(cells["pilot_id"] == "buurtcirkel-zeist") & (cells["code"] == "wonen")].iloc[0]
+    assert wonen["pilot"] == "1. Buurtcirkel Zeist" and wonen["matches"] == 3
+    assert wonen["evidence"].splitlines()[0].startswith("[9] ")  # numbered with its question
+    assert len(wonen["evidence"].splitlines()) == 3
+    schuld = cells[(cells["pilot_id"] == "housing-first-nieuwegein") & (cells["code"] == "schulden")].iloc[0]
+    assert schuld["evidence"].startswith("[9] ")  # the list of organisations comes last
+    assert not cells.loc[cells["code"] == "wonen", "negated"].any()
+    for _, pilot in cells.groupby("nr"):  # least confident first within each pilot
+        assert pilot["confidence"].is_monotonic_increasing
+    assert cells["status"].eq("to review").all()
+    by_confidence = review_cells(codings, corpus=corpus, codebook=cb, sort="confidence")
+    assert by_confidence["confidence"].is_monotonic_increasing
+
+
+@slow
+def test_review_cell_round_trip(tmp_path, cb):
+    from quickscan.coding import code_corpus, present
+    from quickscan.review import CELL_SHEET_COLUMNS, review_cells, review_outcomes
+
+    corpus = make_corpus(MORE)
+    codings = code_corpus(corpus, cb)
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["review", "basisset", "lists"] and wb["lists"].sheet_state == "hidden"
+    assert [c.value for c in wb["basisset"][1]] == CELL_SHEET_COLUMNS
+    fill_cells(path, "basisset", {("1. Buurtcirkel Zeist", "wonen"): "reject"}, reviewer="Anna", new_rows=[
+        {"pilot": "2. Housing First Nieuwegein", "wave": "T0", "code": "werk", "decision": "add",
+         "evidence": "[9] Eigen kracht en regie staan voorop."}])
+    decisions = read_review_sheet(path)
+    assert decisions[["code", "decision", "coder", "unit"]].values.tolist() == [
+        ["wonen", "reject", "Anna", "cell"], ["werk", "add", "Anna", "cell"]]
+    assert decisions["question"].tolist()[1] == 9 and decisions["evidence"].tolist()[1].startswith("Eigen")
+    reviewed, report = apply_review(codings, decisions, corpus=corpus, codebook=cb)
+    assert review_outcomes(report)["applied"] == 2 and report["coder"].tolist() == ["Anna", "Anna"]
+    counted = present(reviewed)
+    cells = set(zip(counted["pilot_id"], counted["code"]))
+    assert ("buurtcirkel-zeist", "wonen") not in cells and ("housing-first-nieuwegein", "werk") in cells
+    added = reviewed[reviewed["source"] == "researcher"].iloc[0]
+    assert (added["question"], added["start"], added["coder"]) == (9, 0, "Anna")
+    rejected = reviewed[reviewed["decision"] == "rejected"]
+    assert set(rejected["coder"]) == {"Anna"} and len(rejected) == 3  # every sentence of the cell
+    # the sheet of the reviewed data shows the decisions and who took them; it reads back the same
+    again = review_cells(reviewed, corpus=corpus, codebook=cb)
+    shown = again[again["decision"].notna()].set_index("code")
+    assert shown.loc["wonen", "decision"] == "reject" and shown.loc["werk", "decision"] == "add"
+    assert shown.loc["werk", "reviewer"] == "Anna"
+
+
+def test_review_cell_decisions_that_no_longer_fit_are_listed():
+    from quickscan.review import cell_id, review_outcomes
+
+    codings = _codings(2)
+    rows = [("a", "T0", "wonen", "reject"), ("a", "T0", "schuldhulpverlening", "reject"),
+            ("zz", "T0", "wonen", "accept"), ("a", "T0", "onbekende_code", "accept"), ("a", "T0", "activering_werk", "accept")]
+    decisions = pd.DataFrame([{
+        "segment_id": cell_id(p, w, c), "pilot_id": p, "wave": w, "code": c, "decision": d, "coder": "Bram",
+        "evidence": "", "unit": "cell", "row": f"basisset!{i}"} for i, (p, w, c, d) in enumerate(rows, start=2)])
+    reviewed, report = apply_review(codings, decisions)
+    assert report["status"].tolist() == ["applied", "obsolete", "conflicting", "conflicting", "unplaced"]
+    assert "pilot 'zz'" in report.loc[2, "message"] and "code 'onbekende_code'" in report.loc[3, "message"]
+    assert review_outcomes(report) == {"applied": 1, "re-anchored": 0, "obsolete": 1, "conflicting": 3, "by rule": 0}
+    assert reviewed["decision"].tolist() == ["rejected", "rejected"]
+
+
+@slow
+def test_review_min_confidence_leaves_confident_cells_to_the_rule(tmp_path, cb):
+    from quickscan.coding import code_corpus, present
+    from quickscan.review import BY_RULE, review_cells
+
+    corpus = make_corpus(MORE)
+    codings = code_corpus(corpus, cb)
+    cells = review_cells(codings, corpus=corpus, codebook=cb)
+    threshold = float(cells["confidence"].median())
+    path = write_review_sheet(codings, tmp_path / "review.xlsx", corpus=corpus, codebook=cb,
+                              min_confidence=threshold)
+    wb = load_workbook(path)
+    assert wb["review"]["B2"].value == threshold
+    statuses = [r[9] for r in wb["basisset"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert statuses.count(BY_RULE) == (cells["confidence"] >= threshold).sum() > 0
+    decisions = read_review_sheet(path)
+    assert set(decisions["decision"]) == {"rule"}
+    reviewed, report = apply_review(codings, decisions, codebook=cb)
+    assert set(report["status"]) == {"by rule"}
+    assert len(present(reviewed)) == len(present(codings))  # accepted by rule: they still count
+    assert (reviewed["decision"] == BY_RULE).sum() > 0
+
+
+def test_review_formula_decision_without_value_warns(tmp_path):
+    path = write_review_sheet(_codings(), tmp_path / "review.xlsx", level="segment")
+    fill(path, {"s0": {"decision": '=IF(1=1,"reject","accept")'}})
+    with pytest.warns(UserWarning, match=r"row 2: the decision is a formula"):
+        assert read_review_sheet(path).empty

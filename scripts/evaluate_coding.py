@@ -116,6 +116,30 @@ def _segment_scores(rule: pd.DataFrame, gold: pd.DataFrame, corpus) -> dict[str,
     return _scores(len(found), fp, total - len(found))
 
 
+def quote_scores(codings: pd.DataFrame, gold: pd.DataFrame, corpus, families=FAMILIES) -> pd.DataFrame:
+    """Per family: of the quotes the report shows (summarize_codes, every wave), how many are
+    gold segments for their code (the gold quote of that pilot, wave and code overlaps it)."""
+    from quickscan.coding import fold
+    from quickscan.matrices import summarize_codes
+
+    names = corpus.pilots.drop_duplicates("pilot_id").set_index("pilot")["pilot_id"].to_dict()
+    segments: dict[tuple, list[str]] = {}
+    for g in gold.itertuples():
+        segments.setdefault((g.pilot_id, g.wave, g.code), []).append(fold(g.quote))
+    rows = []
+    for family in families:
+        shown = hits = 0
+        for wave in corpus.waves:
+            summary = summarize_codes(codings, corpus, family=family, wave=wave)
+            for r in summary[summary["quote"] != ""].itertuples():
+                quote = fold(r.quote)
+                gold_quotes = segments.get((names.get(r.quote_pilot), wave, r.code), [])
+                shown += 1
+                hits += any(q in quote or quote in q for q in gold_quotes)
+        rows.append({"family": family, "quotes": shown, "gold": hits, "share": hits / shown if shown else 0.0})
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worst", type=int, default=6, help="show this many worst codes per family")
@@ -131,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     pd.set_option("display.width", 120)
     print("Rule coding against the gold coding of the sample (T0 and T1)\n")
     print(scores.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print("\nReport quotes (summarize_codes, T0 and T1) that are gold segments for their code:\n")
+    print(quote_scores(codings, gold, corpus).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if args.worst:
         print("\nCodes that do worst at pilot level (F1):")
         for family, group in per_code.groupby("family", sort=False):

@@ -12,34 +12,119 @@ from tests.conftest import REALDOCS, ROOT, SAMPLE, needs
 
 
 @pytest.mark.slow
-def test_cli_demo_writes_the_report_and_keeps_review_decisions(tmp_path, capsys, monkeypatch):
+def test_cli_review_round_end_to_end(tmp_path, capsys, monkeypatch):
+    """Reject one cell and add one in review.xlsx, re-run: tables, Word report, prose counts,
+    comparison, codings.csv and the REFI export change accordingly; the sheet stays byte-identical."""
+    import csv
+    import io
+    import zipfile
+
     import openpyxl
+    from docx import Document
 
     monkeypatch.chdir(ROOT)
-    assert main(["demo", "--out", str(tmp_path), "--svg"]) == 0
-    out = capsys.readouterr().out
-    assert "T0: 15 pilots" in out and "T1: 16 pilots" in out
+    out = tmp_path / "uit"
+    assert main(["demo", "--out", str(out), "--refi"]) == 0
+    first = capsys.readouterr().out
+    assert "T0: 15 pilots" in first and "T1: 16 pilots" in first and "type decisions in" in first
     for name in ("report.docx", "report-T0.docx", "tables.xlsx", "codings.csv", "review.xlsx",
-                 "tables/basisset-T0.csv", "charts/basisset-T0-T1.png", "charts/uitgangspunten-T1-matrix.svg"):
-        assert (tmp_path / name).exists(), name
-    # a researcher rejects the first coding of the basisset; a second run applies it and
-    # leaves the sheet alone
-    book = openpyxl.load_workbook(tmp_path / "review.xlsx")
-    sheet = book.worksheets[0]
+                 "tables/basisset-T0.csv", "charts/basisset-T0-T1.png", "project.qdpx"):
+        assert (out / name).exists(), name
+
+    def table(name):
+        rows = list(csv.reader(io.StringIO((out / "tables" / name).read_text("utf-8-sig"))))
+        return {r[0]: dict(zip(rows[0][1:], r[1:])) for r in rows[1:]}
+
+    def docx_text(name):
+        doc = Document(out / name)
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return [p.text for p in doc.paragraphs], cells
+
+    before = table("basisset-T1.csv")
+    paragraphs_before, _ = docx_text("report.docx")
+    book = openpyxl.load_workbook(out / "review.xlsx")
+    assert book.sheetnames == ["review", "basisset", "uitgangspunten", "lists"]
+    sheet = book["basisset"]
     header = [c.value for c in sheet[1]]
-    row = next(r[0].row for r in sheet.iter_rows(min_row=2) if r[header.index("code")].value == "wonen")
-    sheet.cell(row=row, column=header.index("decision") + 1, value="reject")
-    sheet.cell(row=row, column=header.index("coder") + 1, value="Onderzoeker A")
-    book.save(tmp_path / "review.xlsx")
-    before = (tmp_path / "review.xlsx").read_bytes()
-    segment = sheet.cell(row=row, column=1).value
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    assert "1 review decision(s) applied from review.xlsx" in capsys.readouterr().out
-    assert (tmp_path / "review.xlsx").read_bytes() == before
-    # the tables show the decision: the review sheet inside tables.xlsx has it
-    review = openpyxl.load_workbook(tmp_path / "tables.xlsx")["review"]
-    decided = {r[0]: r[header.index("decision")] for r in review.iter_rows(min_row=2, values_only=True)}
-    assert decided[segment] == "reject"
+    col = {name: header.index(name) + 1 for name in header}
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert len(rows) / 31 <= 15  # review rows per interview, both families together are counted in the docs
+    reject = next(r for r in rows if r[col["wave"] - 1] == "T1")
+    pilot, label = reject[col["pilot"] - 1], reject[col["label"] - 1]
+    reject_row = next(c.row for c in sheet["A"] if c.value == reject[0])
+    sheet.cell(reject_row, col["decision"], "reject")
+    # add a code the pilot lacks in T1
+    missing = next(code for code, value in before[pilot].items() if value == "" and code != label)
+    codes = {r[2]: r[1] for r in book["lists"].iter_rows(min_row=2, values_only=True) if r[1]}
+    new = sheet.max_row + 1
+    for name, value in (("pilot", pilot), ("wave", "T1"), ("code", codes[missing]), ("decision", "add"),
+                        ("evidence", "Volgens de onderzoeker hoort deze code erbij.")):
+        sheet.cell(new, col[name], value)
+    book["review"]["B1"] = "Onderzoeker A"
+    book.save(out / "review.xlsx")
+    sheet_bytes = (out / "review.xlsx").read_bytes()
+
+    assert main(["demo", "--out", str(out), "--refi"]) == 0
+    second = capsys.readouterr().out
+    assert "Review decisions from review.xlsx: 2 applied, 0 re-anchored, 0 obsolete, 0 conflicting" in second
+    assert (out / "review.xlsx").read_bytes() == sheet_bytes  # never overwritten
+    after = table("basisset-T1.csv")
+    assert before[pilot][label] == "X" and after[pilot][label] == ""
+    assert before[pilot][missing] == "" and after[pilot][missing] == "X"
+    assert int(after["Totaal"][label]) == int(before["Totaal"][label]) - 1
+    assert int(after["Totaal"][missing]) == int(before["Totaal"][missing]) + 1
+    # the Word report: prose counts and the T0-T1 comparison follow the decisions
+    paragraphs_after, cells_after = docx_text("report.docx")
+    count = lambda paragraphs, lab: next(p for p in paragraphs if p.startswith(f"{lab}: genoemd door"))
+    assert count(paragraphs_before, label) != count(paragraphs_after, label)
+    assert f"genoemd door {after['Totaal'][label]} van de" in count(paragraphs_after, label)
+    assert f"genoemd door {after['Totaal'][missing]} van de" in count(paragraphs_after, missing)
+    number, name = pilot.split(". ", 1)
+    assert any(p.startswith(f"{number}. {name}:") and missing in p for p in paragraphs_after)  # gained in T1
+    # codings.csv and the review sheet inside tables.xlsx carry the reviewer
+    codings = list(csv.DictReader(io.StringIO((out / "codings.csv").read_text("utf-8"))))
+    decided = [r for r in codings if r["decision"] in ("rejected", "added")]
+    assert {r["coder"] for r in decided} == {"Onderzoeker A"}
+    assert any(r["source"] == "researcher" and r["wave"] == "T1" for r in decided)
+    copy = openpyxl.load_workbook(out / "tables.xlsx")["review"]
+    copy_header = [c.value for c in copy[2]]
+    shown = {(r[copy_header.index("pilot")], r[copy_header.index("label")]):
+             (r[copy_header.index("decision")], r[copy_header.index("reviewer")])
+             for r in copy.iter_rows(min_row=3, values_only=True) if r[copy_header.index("wave")] == "T1"}
+    assert shown[pilot, label] == ("reject", "Onderzoeker A") and shown[pilot, missing] == ("add", "Onderzoeker A")
+    # REFI-QDA: the added coding is credited to the reviewer
+    project = zipfile.ZipFile(out / "project.qdpx").read("project.qde").decode("utf-8")
+    assert 'name="Onderzoeker A"' in project
+
+
+@pytest.mark.slow
+def test_cli_reports_decisions_that_no_longer_fit(tmp_path, capsys, monkeypatch):
+    """A reject of a cell the rules do not mark is obsolete, never 'applied'; a decision on a
+    code the codebook does not have is conflicting and listed."""
+    import openpyxl
+
+    from quickscan.review import cell_id
+
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "uit"
+    assert main(["demo", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out / "review.xlsx")
+    sheet = book["basisset"]
+    header = [c.value for c in sheet[1]]
+    marked = {(r[1], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] and r[2] == "T0"}
+    codes = [r[1] for r in book["lists"].iter_rows(min_row=2, values_only=True) if r[3] == "basisset"]
+    pilot = "1. Gebiedsteam GGZ Houten"
+    code = next(c for c in codes if (pilot, c) not in marked)
+    row = sheet.max_row + 1
+    for name, value in {"cell_id": cell_id("gebiedsteam-ggz-houten", "T0", code), "pilot": pilot, "wave": "T0",
+                        "code": code, "decision": "reject"}.items():
+        sheet.cell(row, header.index(name) + 1, value)
+    book.save(out / "review.xlsx")
+    capsys.readouterr()
+    assert main(["demo", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "0 applied, 0 re-anchored, 1 obsolete, 0 conflicting" in printed, printed
+    assert f"obsolete: gebiedsteam-ggz-houten T0 {code} (reject)" in printed
 
 
 def test_cli_ingest_writes_combined_workbook(tmp_path, capsys):

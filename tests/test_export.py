@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from quickscan.coding import present
+
 from quickscan.export import (
     WIDE_TABLE,
     to_docx,
@@ -245,8 +247,8 @@ def test_export_workbook_sheets(sample, workbook):
     from quickscan.codebook import default_codebook
 
     names = workbook.sheetnames
-    assert names[0] == "basisset T0" and names[-3:] == ["codings", "review", "lists"]
-    assert len(names) == len(default_codebook().families) * 2 + 3
+    assert names[0] == "basisset T0" and names[-2:] == ["codings", "review"]
+    assert len(names) == len(default_codebook().families) * 2 + 2
     assert len(set(n.lower() for n in names)) == len(names) and all(len(n) <= 31 for n in names)
 
 
@@ -298,9 +300,10 @@ def test_export_workbook_personal_question_only_on_request(sample, include_perso
     extra = first.assign(question=pd.array([3], dtype="Int64"), evidence="Jan Jansen, 06-12345678")
     wb = to_workbook(pd.concat([codings, extra], ignore_index=True), corpus, families=["basisset"], waves=["T0"],
                      include_personal=include_personal)
-    for sheet in ("codings", "review"):
-        texts = [c.value for row in wb[sheet].iter_rows() for c in row]
-        assert ("Jan Jansen, 06-12345678" in texts) == include_personal
+    texts = [c.value for row in wb["codings"].iter_rows() for c in row]
+    assert ("Jan Jansen, 06-12345678" in texts) == include_personal
+    if not include_personal:
+        assert not any("Jan Jansen" in str(c.value) for row in wb["review"].iter_rows() for c in row)
 
 
 def test_export_workbook_holds_the_codings_behind_its_tables(sample):
@@ -312,22 +315,25 @@ def test_export_workbook_holds_the_codings_behind_its_tables(sample):
     expected = codings[(codings["family"] == "uitgangspunten") & (codings["wave"] == "T1")]
     assert len(rows) == len(expected) > 0
     assert {(r[header.index("family")], r[header.index("wave")]) for r in rows} == {("uitgangspunten", "T1")}
-    assert wb["review"].max_row - 1 >= len(expected)
+    cells = present(expected).drop_duplicates(["pilot_id", "code"])
+    assert wb["review"].max_row - 2 == len(cells)  # the note, the header, one row per cell
 
 
-def test_export_workbook_review_sheet_is_the_review_sheet(sample, workbook, tmp_path):
-    """The review sheet inside the tables reads back like the review workbook itself."""
+def test_export_workbook_review_sheet_is_a_read_only_copy(sample, workbook, tmp_path):
+    """The review sheet inside the tables shows the cells and decisions, but is not where one decides."""
+    from quickscan.errors import ReviewError
     from quickscan.review import read_review_sheet
 
-    codings, corpus = sample
     ws = workbook["review"]
-    assert ws.max_row - 1 >= len(codings) - (codings["question"] == 3).sum()
-    assert workbook["lists"].sheet_state == "hidden"
-    ws["K2"] = "reject"
+    assert "review.xlsx" in ws["A1"].value
+    header = [c.value for c in ws[2]]
+    assert header[:2] == ["family", "cell_id"] and header[-1] == "reviewer"
+    assert not ws.data_validations.dataValidation  # no drop-down lists to type into
+    assert "lists" not in workbook.sheetnames
     path = tmp_path / "tables.xlsx"
     workbook.save(path)
-    decisions = read_review_sheet(path)
-    assert decisions["segment_id"].tolist() == [ws["A2"].value]
+    with pytest.raises(ReviewError, match="not a review sheet"):
+        read_review_sheet(path)
 
 
 def test_export_csv_tables(sample, tmp_path):
@@ -351,7 +357,7 @@ def test_export_writers_write_files(sample, tmp_path):
     docx_path = write_docx(tmp_path / "report.docx", codings, corpus, families=["basisset"], charts=False)
     xlsx_path = write_xlsx(tmp_path / "tables.xlsx", codings, corpus, families=["basisset"])
     assert table_cells(Document(docx_path).tables[0])[-1][0] == TOTAL
-    assert load_workbook(xlsx_path).sheetnames == ["basisset T0", "basisset T1", "codings", "review", "lists"]
+    assert load_workbook(xlsx_path).sheetnames == ["basisset T0", "basisset T1", "codings", "review"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.docx", "tables.xlsx"]
 
 

@@ -195,7 +195,7 @@ FIFTY = " ".join(["w"] * 50) + "."
 @pytest.mark.parametrize(
     "sentences, quote",
     [
-        ([SHORT, NINE, TWELVE, LONG], TWELVE),  # the longest of 8 to 40 words
+        ([SHORT, NINE, TWELVE, LONG], TWELVE),  # of 8 to 40 words, the nearest to 20
         ([SHORT, LONG], LONG),  # none in range: the nearest to it (5 words too many beats 6 too few)
         ([SHORT, FIFTY], SHORT),  # 6 too few beats 10 too many
         ([LONG, FIFTY], LONG),
@@ -215,6 +215,24 @@ def test_matrices_summarize_codes_never_quotes_a_negated_sentence(cb):
     s = summarize_codes(codings, corpus, family="basis", wave="T0", codebook=cb).set_index("code")
     assert s.loc["a", "n_pilots"] == 2  # the accepted coding counts ...
     assert s.loc["a", "quote"] == NINE and s.loc["a", "quote_pilot"] == "Beta"  # ... but is no quote
+
+
+def test_matrices_summarize_codes_quotes_a_sentence_that_states_the_code():
+    cb = Codebook.from_yaml(CODEBOOK.replace("{id: a, label: Code A}", "{id: a, label: Code A, expected: [9]}"))
+    corpus = corpus_of(*THREE)
+    listing = "Niveau 2: de gemeente, de corporatie, het wijkteam, de ggz en de cliëntenraad van de regio."
+    both = "Wij zorgen samen met de corporatie voor werk en een eigen woning voor iedereen in de wijk."
+    codings = codings_of(("alpha", "T0", "a", listing), ("alpha", "T0", "a", both), ("alpha", "T0", "b", both),
+                         ("beta", "T0", "a", TWELVE))
+    elsewhere = codings_of(("gamma", "T0", "a", NINE)).assign(question=pd.array([15], dtype="Int64"))
+    quote = lambda frame: summarize_codes(frame, corpus, family="basis", wave="T0", codebook=cb).set_index(
+        "code").loc["a", "quote"]
+    assert quote(pd.concat([codings, elsewhere], ignore_index=True)) == TWELVE  # names only this code
+    assert quote(pd.concat([codings.iloc[:3], elsewhere], ignore_index=True)) == both  # own question, no list
+    assert quote(pd.concat([codings.iloc[:1], elsewhere], ignore_index=True)) == NINE  # never a list
+    reviewed = codings.assign(decision=[None, None, None, None]).copy()
+    reviewed.loc[0, "decision"] = "accepted"  # the researcher's choice wins
+    assert quote(reviewed) == listing
 
 
 def test_matrices_summarize_codes_counts_pilots_in_codebook_order(cb):

@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the report of the bundled sample data (T0 and T1)")
     demo.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
     demo.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 300 dpi PNG)")
+    demo.add_argument("--reviewer", help="name kept on the review decisions when review.xlsx names nobody")
+    demo.add_argument("--min-confidence", type=float, metavar="0-1",
+                      help="a new review.xlsx leaves cells at least this confident to the rule")
     demo.add_argument("--refi", action="store_true",
                       help="also write project.qdpx and codebook.qdc for ATLAS.ti, MAXQDA, NVivo, QualCoder")
     demo.set_defaults(run=_demo)
@@ -66,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--svg", action="store_const", const=True, help="save the charts as SVG too (beside the PNG)")
     report.add_argument("--refi", action="store_const", const=True,
                         help="also write project.qdpx and codebook.qdc for ATLAS.ti, MAXQDA, NVivo, QualCoder")
+    report.add_argument("--reviewer", help="name kept on the review decisions when review.xlsx names nobody")
+    report.add_argument("--min-confidence", type=float, metavar="0-1",
+                        help="a new review.xlsx leaves cells at least this confident to the rule")
     report.set_defaults(run=_report)
 
     init = sub.add_parser("init", help="write a commented starter study file (study.yaml) into a folder")
@@ -131,7 +137,7 @@ def _demo(args) -> int:
 
     sample = sample_folder()
     return _run(Study(data=(sample / "T0", sample / "T1"), families=("basisset", "uitgangspunten"), out=args.out,
-                      svg=args.svg, refi=args.refi))
+                      svg=args.svg, refi=args.refi, reviewer=args.reviewer, min_confidence=args.min_confidence))
 
 
 def _report(args) -> int:
@@ -139,7 +145,8 @@ def _report(args) -> int:
     from .study import Study, load_study
 
     flags = {"template": args.template, "codebook": args.codebook, "aliases": args.aliases, "title": args.title,
-             "families": args.families, "out": args.out, "svg": args.svg, "refi": args.refi}
+             "families": args.families, "out": args.out, "svg": args.svg, "refi": args.refi,
+             "reviewer": args.reviewer, "min_confidence": args.min_confidence}
     flags = {k: v for k, v in flags.items() if v is not None}
     if args.data.suffix.lower() in (".yaml", ".yml"):
         study = load_study(args.data, **flags)

@@ -16,7 +16,7 @@ Answers are never exported here, and the template's personal questions never app
 >>> corpus = read_folder("data/sample/T0")
 >>> codings = code_corpus(corpus)
 >>> to_workbook(codings, corpus, families=["basisset"]).sheetnames
-['basisset T0', 'codings', 'review', 'lists']
+['basisset T0', 'codings', 'review']
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import pandas as pd
 from ._io import atomic_write
 from .codebook import Codebook, Family, default_codebook
 from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
-from .review import LISTS as LISTS_SHEET, SHEET as REVIEW_SHEET, add_review_sheet, append_rows, cell_value
+from .review import SHEET as REVIEW_SHEET, add_cell_sheets, append_rows, cell_value, review_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document
@@ -107,8 +107,10 @@ def to_workbook(
         Keep codings of the template's personal questions in the ``codings`` and
         ``review`` sheets.
     review : bool
-        Add the review sheet (see :func:`quickscan.review.add_review_sheet`): the codings
-        as the researcher reviews them, with the decisions taken so far.
+        Add the sheet ``review``: the cells of the tables as the researchers review them
+        (:func:`quickscan.review.review_cells`), with the decisions taken so far and who
+        took them. It is a read-only copy (no drop-down lists, rewritten on every run, a
+        note at the top says so): decisions are typed in ``review.xlsx``.
 
     Returns
     -------
@@ -118,7 +120,7 @@ def to_workbook(
         panes frozen below the header and right of the pilots, ``X`` centred, ``Totaal``
         row bold, landscape and fit to the page width when printed. Then the codings
         behind these tables (of the families and waves asked for): the sheet ``codings``,
-        evidence included, and the sheet ``review`` (with its hidden ``lists``). Every text
+        evidence included, and the sheet ``review``. Every text
         cell is a string cell, never a formula.
 
     Examples
@@ -128,7 +130,7 @@ def to_workbook(
     >>> corpus = read_folder("data/sample/T0")
     >>> wb = to_workbook(code_corpus(corpus), corpus, families=["basisset", "uitgangspunten"])
     >>> wb.sheetnames
-    ['basisset T0', 'uitgangspunten T0', 'codings', 'review', 'lists']
+    ['basisset T0', 'uitgangspunten T0', 'codings', 'review']
     >>> ws = wb["basisset T0"]
     >>> ws["A1"].value, ws["A2"].value, ws.freeze_panes, ws.cell(ws.max_row, 1).value
     ('Pilot', '1. Gebiedsteam GGZ Houten', 'B2', 'Totaal')
@@ -138,7 +140,7 @@ def to_workbook(
     codebook = codebook or default_codebook()
     wb = Workbook()
     wb.remove(wb.active)
-    used: set[str] = {REVIEW_SHEET, LISTS_SHEET} if review else set()
+    used: set[str] = {REVIEW_SHEET} if review else set()
     for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
         ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
         _write_table_sheet(ws, table)
@@ -150,7 +152,9 @@ def to_workbook(
         codings = codings[~codings["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
     _write_codings_sheet(wb.create_sheet(_sheet_name(CODINGS_SHEET, used)), codings)
     if review:
-        add_review_sheet(wb, codings, corpus=corpus, codebook=codebook)
+        fams = [f.id for f in _families(codebook, families, facts=False)]
+        cells = review_cells(codings, corpus=corpus, codebook=codebook, families=fams)
+        add_cell_sheets(wb, cells, editable=False)
         print_setup(wb[REVIEW_SHEET])
     wb.properties.creator = "quickscan"
     wb.properties.title = "quickscan tabellen"

@@ -42,6 +42,7 @@ __all__ = [
 TOTAL = "Totaal"
 VALUES = ("x", "count", "quotes")
 QUOTE_WORDS = (8, 40)  # a telling quote is a whole sentence of 8 to 40 words
+QUOTE_AIM = 20  # ... preferably of about 20 words: one statement, not a paragraph
 
 # -- pilots and codes ----------------------------------------------------------------------
 
@@ -247,10 +248,14 @@ def summarize_codes(
 ) -> pd.DataFrame:
     """Per code: how many pilots mention it, which, and the most telling quote.
 
-    The quote is the longest evidence sentence of 8 to 40 words among the code's codings
-    that are not negated (the first in report order on a tie); when no sentence has that
-    length, the one nearest to it. A short quote says too little, a long one is a
-    paragraph rather than an utterance.
+    The quote is a sentence that really states the code: first one a researcher accepted
+    or added in review; never a list of names (:func:`quickscan.confidence.looks_like_list`)
+    while another sentence is left; then one from the code's own question(s) (``expected``
+    in the codebook), then one that gives the fewest other codes of the family (it
+    states this code, it does not sum up the codebook), of 8 to 40 words, from the pilot
+    whose cell is most confident (:func:`quickscan.confidence.cell_confidence`), nearest
+    to 20 words (a short quote says too little, a long one is a paragraph rather than an
+    utterance); the first in report order on a tie.
 
     Returns
     -------
@@ -280,11 +285,15 @@ def summarize_codes(
     found = _family_codings(codings, fam, wave)
     found = found[found["pilot_id"].isin(order)]
     found = found.assign(_order=found["pilot_id"].map(order)).sort_values("_order", kind="stable")
+    confidence = _confidence(found, codebook)
+    # sentence -> how many codes of the family it gives: a sentence that names one code states it
+    crowded = found.drop_duplicates(["pilot_id", "evidence", "code"])["evidence"].value_counts().to_dict()
     out = []
     for code in fam.codes:
         mine = found[found["code"] == code.id]
         pilots = list(dict.fromkeys(mine["pilot_id"]))
-        quote, quote_pilot = _telling_quote(mine)
+        quote, quote_pilot = _telling_quote(mine, own=set(code.expected or code.questions or fam.questions),
+                                            confidence=confidence, crowded=crowded)
         out.append({
             "code": code.id,
             "label": code.label,
@@ -300,15 +309,39 @@ def summarize_codes(
                                       "phrase"])
 
 
-def _telling_quote(codings: pd.DataFrame) -> tuple[str, str]:
+def _confidence(found: pd.DataFrame, codebook: Codebook | None) -> dict[tuple[str, str], float]:
+    """(pilot_id, code) -> the confidence of the cell (see :mod:`quickscan.confidence`)."""
+    from .confidence import cell_confidence
+
+    if found.empty:
+        return {}
+    cells = cell_confidence(found, codebook=codebook or default_codebook())
+    return dict(zip(zip(cells["pilot_id"], cells["code"]), cells["confidence"]))
+
+
+def _telling_quote(codings: pd.DataFrame, *, own=frozenset(), confidence=None, crowded=None) -> tuple[str, str]:
     """(sentence, pilot_id) of the most telling quote: see :func:`summarize_codes`."""
+    from .confidence import looks_like_list
+
     low, high = QUOTE_WORDS
-    best: tuple[tuple[int, int], str, str] | None = None
-    for evidence, negated, pilot in zip(codings["evidence"], codings["negated"], codings["pilot_id"]):
-        if negated or not isinstance(evidence, str) or not evidence.strip():
+    confidence = confidence or {}
+    crowded = crowded or {}
+    decisions = codings["decision"] if "decision" in codings else [None] * len(codings)
+    best: tuple[tuple, str, str] | None = None
+    for evidence, negated, pilot, question, code, decision in zip(
+        codings["evidence"], codings["negated"], codings["pilot_id"], codings["question"], codings["code"], decisions
+    ):
+        reviewed = decision in ("accepted", "added")
+        if negated or not isinstance(evidence, str) or not evidence.strip():  # a denial is no quote
             continue
         words = len(evidence.split())
-        score = (1, words) if low <= words <= high else (0, -(low - words if words < low else words - high))
+        # within 8-40 words: nearest to QUOTE_AIM; outside: nearest to the window
+        length = (1, -abs(words - QUOTE_AIM)) if low <= words <= high else (
+            0, -(low - words if words < low else words - high))
+        q = None if pd.isna(question) else int(question)
+        others = crowded.get(evidence, 1)
+        score = (reviewed, not looks_like_list(evidence), q in own, -others, length[0],
+                 round(float(confidence.get((pilot, code), 0.0)), 1), length[1])
         if best is None or score > best[0]:
             best = (score, evidence.strip(), pilot)
     return (best[1], best[2]) if best else ("", "")

@@ -48,6 +48,8 @@ class Study:
     out: Path = Path("quickscan-out")
     svg: bool = False
     refi: bool = False
+    reviewer: str | None = None  # the name kept on the review decisions read (when the sheet names nobody)
+    min_confidence: float | None = None  # a new review sheet leaves cells this confident to the rule
     source: Path | None = field(default=None, compare=False)  # the study file, if any
 
     def __post_init__(self) -> None:
@@ -63,6 +65,8 @@ class Study:
             object.__setattr__(self, "families", tuple(self.families))
         if self.unit is not None:
             object.__setattr__(self, "unit", tuple(self.unit))
+        if self.min_confidence is not None and not 0 <= self.min_confidence <= 1:
+            raise UsageError(None, f"min_confidence must be a number from 0 to 1, not {self.min_confidence!r}")
 
     def read_template(self):
         """The template of the study (the bundled U16 one without ``template``), with the
@@ -101,6 +105,7 @@ class Report:
     codebook: Any  # Codebook
     families: tuple[str, ...]
     coded: str = ""
+    review: Any = None  # DataFrame: what became of each review decision (apply_review's report), if any
 
     @property
     def problems(self):
@@ -149,6 +154,10 @@ def load_study(path: str | PathLike[str], **overrides: Any) -> Study:
                     and all(isinstance(v, str) and v.strip() for v in value.values())):
                 raise StudyError(path, "expected {singular: ..., plural: ...}", place=key)
             values[key] = (value["singular"].strip(), value["plural"].strip())
+        elif key == "min_confidence":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise StudyError(path, f"expected a number from 0 to 1, got {value!r}", place=key)
+            values[key] = float(value)
         elif key in ("svg", "refi"):
             if not isinstance(value, bool):
                 raise StudyError(path, f"expected true or false, got {value!r}", place=key)
@@ -267,9 +276,10 @@ def _report_with(study: Study, template, codebook, families: list[str], pool, ec
         bar.set_postfix_str("coding")
         codings = code_corpus(corpus, codebook)
         coded = f"{len(codings)} codings ({int(codings['negated'].sum())} negated)"
+        placed = None
         if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
-            codings, placed = apply_review(codings, read_review_sheet(review), corpus=corpus, codebook=codebook)
-            coded += f"; {len(placed)} review decision(s) applied from {review.name}"
+            decisions = read_review_sheet(review, reviewer=study.reviewer)
+            codings, placed = apply_review(codings, decisions, corpus=corpus, codebook=codebook)
         bar.update()
         _submit(pool, _keep, codings, corpus, codebook)  # sent to the chart process once
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
@@ -282,7 +292,8 @@ def _report_with(study: Study, template, codebook, families: list[str], pool, ec
             bar.update()
         if not review.exists():
             bar.set_postfix_str(review.name)
-            written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook))
+            written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook, families=families,
+                                              min_confidence=study.min_confidence, reviewer=study.reviewer))
         bar.update()
         if pool is not None:  # charts the chart process has not started yet are drawn here too
             _keep(codings, corpus, codebook)
@@ -294,9 +305,38 @@ def _report_with(study: Study, template, codebook, families: list[str], pool, ec
             bar.update()
         _KEPT.clear()
     echo(f"\nSelective coding with {codebook.name!r}: {coded}")
+    echo(review_message(placed, review))
     if families:
         echo(_pilots_per_code(present(codings), codebook, families[0], template.unit.plural))
-    return Report(study, tuple(written), corpus, codings, codebook, tuple(families), coded)
+    return Report(study, tuple(written), corpus, codings, codebook, tuple(families), coded, placed)
+
+
+def review_message(report, review: Path) -> str:
+    """What became of every review decision, and where decisions are typed.
+
+    >>> import pandas as pd
+    >>> print(review_message(pd.DataFrame({"status": ["applied", "obsolete"], "code": ["wonen", "werk"],
+    ...     "pilot_id": ["a", "b"], "wave": "T0", "decision": ["reject", "reject"], "message": ["", "gone"]}),
+    ...     Path("uit/review.xlsx")))  # doctest: +NORMALIZE_WHITESPACE
+    Review decisions from review.xlsx: 1 applied, 0 re-anchored, 1 obsolete, 0 conflicting
+      obsolete: b T0 werk (reject): gone
+    """
+    from .review import OUTCOMES, review_outcomes
+
+    if report is None:
+        return (f"Review: type decisions in {review} (written now; tables.xlsx only shows them); "
+                "the next run reads them and never overwrites that file.")
+    counts = review_outcomes(report)
+    line = (f"Review decisions from {review.name}: {counts['applied']} applied, {counts['re-anchored']} re-anchored, "
+            f"{counts['obsolete']} obsolete, {counts['conflicting']} conflicting")
+    if counts["by rule"]:
+        line += f"; {counts['by rule']} cell(s) accepted by rule"
+    lines = [line]
+    for r in report.itertuples(index=False):
+        outcome = OUTCOMES.get(r.status, "conflicting")
+        if outcome in ("obsolete", "conflicting") or r.status == "re-anchored":
+            lines.append(f"  {outcome}: {r.pilot_id} {r.wave} {r.code} ({r.decision}): {r.message}")
+    return "\n".join(lines)
 
 
 def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple[str, dict, str]]:

@@ -350,3 +350,39 @@ def test_agreement_on_sample_gold():
     differ = disagreements({"gold": gold, "other": other}, family="basisset")
     assert set(differ["coded_by"]) == {"gold"}
     assert len(differ) <= len(missed.drop_duplicates(["pilot_id", "wave", "code"]))
+
+
+def test_intercoder_agreement_takes_two_review_sheets(tmp_path):
+    """Two researchers fill in copies of one review sheet: their decision sets go straight in."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from quickscan.review import read_review_sheet, write_review_sheet
+
+    rows = [(p, c, f"Zin over {c} bij {p}.") for p in ("p1", "p2", "p3") for c in ("wonen", "schuldhulpverlening")]
+    codings = pd.DataFrame([{
+        "pilot_id": p, "wave": "T0", "question": 10, "code": c, "family": "basisset", "start": 0, "end": 3,
+        "evidence": e, "negated": False, "valence": None, "source": "rule", "pattern": None, "segment_id": f"{p}{c}",
+    } for p, c, e in rows])
+    sheet = write_review_sheet(codings, tmp_path / "review.xlsx", families=["basisset"])
+    decided = {}
+    for name, rejects in (("Anna", {("p1", "wonen")}), ("Bas", {("p1", "wonen"), ("p2", "schuldhulpverlening")})):
+        path = tmp_path / f"review-{name}.xlsx"
+        shutil.copy(sheet, path)
+        wb = load_workbook(path)
+        ws = wb["basisset"]
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value:
+                pilot = row[1].value.split(". ", 1)[1]
+                row[10].value = "reject" if (pilot, row[3].value) in rejects else "accept"
+        wb["review"]["B1"] = name
+        wb.save(path)
+        decided[name] = read_review_sheet(path)
+    table = agreement(decided, codes=["wonen", "schuldhulpverlening"]).set_index("code")
+    assert table.loc["wonen", "percent_agreement"] == 100
+    assert table.loc["schuldhulpverlening", "percent_agreement"] == pytest.approx(200 / 3)
+    talk = disagreements(decided)
+    assert talk[["pilot_id", "code", "coded_by", "not_coded_by"]].values.tolist() == [
+        ["p2", "schuldhulpverlening", "Anna", "Bas"]]
+    assert "Zin over schuldhulpverlening bij p2." in talk.loc[0, "evidence"]

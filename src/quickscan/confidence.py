@@ -47,8 +47,8 @@ CONFIDENCE_COLUMNS = [
 ]
 FEATURES = ("log_sentences", "own", "specificity", "negated", "list_share")
 # fitted by scripts/calibrate_confidence.py on data/sample/gold (basisset and uitgangspunten, T0 and T1)
-WEIGHTS = {"intercept": -1.214, "log_sentences": 1.447, "own": 1.854, "specificity": 0.112, "negated": -1.267,
-           "list_share": -1.489}
+WEIGHTS = {"intercept": -0.849, "log_sentences": 1.629, "own": 1.223, "specificity": 0.268, "negated": -1.228,
+           "list_share": -1.122}
 
 _KIND_WEIGHT = {"word": 1.0, "prefix": 0.75, "suffix": 0.75, "infix": 0.5}
 _LIST_HEAD = re.compile(r"^[^:]{1,40}:\s+")

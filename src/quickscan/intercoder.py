@@ -212,11 +212,26 @@ def _coder_frames(codings_by_coder: Mapping[str, pd.DataFrame] | pd.DataFrame) -
         frames = [(str(c), part) for c, part in codings_by_coder.groupby("coder", sort=False)]
     else:
         frames = [(str(c), frame) for c, frame in codings_by_coder.items()]
+    frames = [(coder, _from_decisions(frame)) for coder, frame in frames]
     for coder, frame in frames:
         missing = {"pilot_id", "wave", "code"} - set(frame.columns)
         if missing:
             raise ValueError(f"codings of coder {coder!r} lack column(s) {sorted(missing)}")
     return frames
+
+
+_DECIDED = {"accept": "accepted", "add": "added", "rule": "accepted by rule", "reject": "rejected"}
+
+
+def _from_decisions(frame: pd.DataFrame) -> pd.DataFrame:
+    """A reviewer's decisions (:func:`quickscan.review.read_review_sheet`) as codings: accept,
+    add and rule count as coded, reject as judged but not coded; other frames pass unchanged."""
+    if "unit" not in frame.columns or "decision" not in frame.columns or frame.empty:
+        return frame
+    if not frame["decision"].isin(list(_DECIDED)).all():
+        return frame
+    evidence = frame["evidence"].fillna("").astype(str) if "evidence" in frame else ""
+    return frame.assign(decision=frame["decision"].map(_DECIDED), negated=False, evidence=evidence)
 
 
 def _stack(frames: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
@@ -243,6 +258,9 @@ def stack_coders(codings_by_coder: Mapping[str, pd.DataFrame] | pd.DataFrame) ->
     rejected; an accepted or added coding counts even when negated). Accepts a mapping
     ``coder -> codings`` (e.g. each coder's review applied with
     :func:`quickscan.review.apply_review`) or one frame that already has a ``coder`` column.
+    A coder's frame may also be their decisions as :func:`quickscan.review.read_review_sheet`
+    reads them: ``accept``, ``add`` and ``rule`` (left to the rule) count as coded,
+    ``reject`` as judged and not coded; a cell the reviewer left blank is not coded by them.
 
     >>> import pandas as pd
     >>> c = pd.DataFrame({"pilot_id": ["p1", "p1"], "wave": "T0", "question": 9,

@@ -79,6 +79,7 @@ def test_cli_review_round_end_to_end(tmp_path, capsys, monkeypatch):
     assert count(paragraphs_before, label) != count(paragraphs_after, label)
     assert f"genoemd door {after['Totaal'][label]} van de" in count(paragraphs_after, label)
     assert f"genoemd door {after['Totaal'][missing]} van de" in count(paragraphs_after, missing)
+    assert "Beoordeling: 2 cellen beoordeeld door Onderzoeker A." in paragraphs_after  # the table's footnote
     number, name = pilot.split(". ", 1)
     assert any(p.startswith(f"{number}. {name}:") and missing in p for p in paragraphs_after)  # gained in T1
     # codings.csv and the review sheet inside tables.xlsx carry the reviewer

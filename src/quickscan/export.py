@@ -452,6 +452,9 @@ def to_docx(
                 doc.add_paragraph(f"{row.label}: {row.phrase}.", style="List Bullet")
             continue
         report.table(table, fam.caption or fam.label)
+        note = _review_note(codings, fam, wave)
+        if note:
+            doc.add_paragraph().add_run(note).italic = True
         png = _totals_png(codings, corpus, fam, wave, codebook) if charts is True else (
             charts.get((fam.id, wave)) if charts else None)
         if png is not None:
@@ -463,6 +466,37 @@ def to_docx(
     if compare is not None:
         _comparison(report, codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare)
     return doc
+
+
+def _review_note(codings: pd.DataFrame, fam: Family, wave: str) -> str:
+    """The table's footnote on its review: cells decided by researchers (who), cells accepted by rule.
+
+    >>> from quickscan.codebook import Family
+    >>> c = pd.DataFrame({"pilot_id": ["a", "a", "b"], "wave": "T0", "code": "wonen", "family": "basisset",
+    ...     "decision": ["rejected", "rejected", "accepted by rule"], "coder": ["Anna", "Anna", None]})
+    >>> _review_note(c, Family("basisset", "Basisset", ()), "T0")
+    'Beoordeling: 1 cel beoordeeld door Anna; 1 cel met een X is door de regel geaccepteerd (zeker genoeg, niet beoordeeld).'
+    """
+    from .review import BY_RULE
+
+    if "decision" not in codings or codings.empty:
+        return ""
+    mine = codings[(codings["family"] == fam.id) & (codings["wave"] == wave) & codings["decision"].notna()]
+    if mine.empty:
+        return ""
+    key = ["pilot_id", "code"]
+    by_rule = mine[mine["decision"] == BY_RULE].drop_duplicates(key)
+    decided = mine[mine["decision"] != BY_RULE]
+    parts = []
+    if len(decided):
+        n = len(decided.drop_duplicates(key))
+        who = sorted({c for c in decided.get("coder", pd.Series(dtype=object)).dropna() if c})
+        parts.append(f"{n} {'cel' if n == 1 else 'cellen'} beoordeeld" + (f" door {', '.join(who)}" if who else ""))
+    if len(by_rule):
+        n = len(by_rule)
+        parts.append(f"{n} {'cel' if n == 1 else 'cellen'} met een X {'is' if n == 1 else 'zijn'} door de regel "
+                     "geaccepteerd (zeker genoeg, niet beoordeeld)")
+    return "Beoordeling: " + "; ".join(parts) + "."
 
 
 def write_docx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: Any) -> Path:

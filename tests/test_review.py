@@ -505,7 +505,7 @@ def test_review_cells_one_row_per_pilot_and_code(cb):
     assert not cells.loc[cells["code"] == "wonen", "negated"].any()
     for _, pilot in cells.groupby("nr"):  # least confident first within each pilot
         assert pilot["confidence"].is_monotonic_increasing
-    assert cells["status"].eq("to review").all()
+    assert cells["state"].eq("to review").all()
     by_confidence = review_cells(codings, corpus=corpus, codebook=cb, sort="confidence")
     assert by_confidence["confidence"].is_monotonic_increasing
 

@@ -72,10 +72,10 @@ REVIEW_COLUMNS = [
 RESEARCHER_COLUMNS = ("decision", "coder", "decided_at", "comment")
 CELL_COLUMNS = [
     "cell_id", "family", "nr", "pilot_id", "pilot", "wave", "code", "label", "evidence", "matches", "negated",
-    "confidence", "status", "decision", "reviewer", "comment",
+    "confidence", "state", "decision", "reviewer", "comment",
 ]
 CELL_SHEET_COLUMNS = [
-    "cell_id", "pilot", "wave", "code", "label", "evidence", "matches", "negated", "confidence", "status",
+    "cell_id", "pilot", "wave", "code", "label", "evidence", "matches", "negated", "confidence", "state",
     "decision", "comment",
 ]
 CELL_RESEARCHER_COLUMNS = ("decision", "comment")
@@ -111,7 +111,7 @@ EXTRA_ROWS = 200  # empty rows with drop-down lists, for codings the researcher 
 _FILL = "FFF2CC"  # researcher columns: light yellow
 _WIDTHS = {"segment_id": 14, "pilot": 28, "wave": 6, "question": 8, "code": 24, "label": 28, "evidence": 80,
            "negated": 8, "source": 10, "probability": 10, "decision": 10, "coder": 14, "decided_at": 18, "comment": 40,
-           "cell_id": 14, "matches": 8, "confidence": 10, "status": 16, "reviewer": 14}
+           "cell_id": 14, "matches": 8, "confidence": 10, "state": 16, "reviewer": 14}
 _QUESTION_MARK = re.compile(r"^\s*\[(\d+)\]\s*")  # "[10] sentence": the question of an evidence line
 
 
@@ -168,7 +168,7 @@ def review_cells(
     DataFrame
         Columns ``CELL_COLUMNS``: cell_id, family, nr, pilot_id, pilot (label as in the
         tables), wave, code, label, evidence, matches (distinct sentences that gave the
-        code), negated (any mention negated), confidence, status (``to review``,
+        code), negated (any mention negated), confidence, state (``to review``,
         ``accepted by rule`` or ``decided``), decision (``accept`` / ``reject`` / ``add`` taken
         so far, else None), reviewer, comment.
 
@@ -227,7 +227,7 @@ def review_cells(
             "cell_id": cell_id(*cell), "family": family_of.get(r.code), "nr": nr, "pilot_id": r.pilot_id,
             "pilot": f"{nr}. {names.get(r.pilot_id, r.pilot_id)}", "wave": r.wave, "code": r.code,
             "label": labels.get(r.code, ""), "evidence": evidence.get(cell, ""), "matches": matches.get(cell, 0),
-            "negated": bool(r.negated), "confidence": confidence, "status": status, "decision": decision,
+            "negated": bool(r.negated), "confidence": confidence, "state": status, "decision": decision,
             "reviewer": reviewer, "comment": comment,
         })
     frame = pd.DataFrame(out, columns=CELL_COLUMNS)
@@ -371,12 +371,12 @@ def to_review_workbook(
 
 
 _HOW_TO = (
-    "Eén rij per cel van de tabellen (pilot x meting x code): klopt deze X?",
+    "Eén rij per cel van de tabellen (rij x meting x code): klopt deze X?",
     "Vul je naam in bij reviewer (hierboven) en per rij de kolom decision: accept of reject; "
     "comment is vrij.",
-    "Mist er een code? Voeg onderaan een rij toe: pilot, wave, code, decision 'add' en eventueel "
-    "een citaat in evidence (begin met [vraagnummer] om de vraag te noemen).",
-    "Per pilot staan de minst zekere cellen bovenaan (confidence, 0-1). Cellen met status "
+    "Mist er een code? Voeg onderaan een rij toe met de naam zoals in de tabellen, wave, code, "
+    "decision 'add' en eventueel een citaat in evidence (begin met [vraagnummer] om de vraag te noemen).",
+    "Per naam staan de minst zekere cellen bovenaan (confidence, 0-1). Cellen met state "
     "'accepted by rule' hoeven niet beoordeeld te worden; een beslissing gaat altijd voor.",
     "quickscan leest dit bestand bij elke run en overschrijft het nooit. Beslissingen typ je hier, "
     "niet in tables.xlsx.",
@@ -463,7 +463,7 @@ def add_cell_sheets(
             ("decision", f"$A$2:$A${len(DECISIONS) + 1}", len(DECISIONS), "Kies accept, reject of add."),
             ("code", f"$B${first_code}:$B${first_code + len(mine_codes) - 1}", len(mine_codes),
              "Kies een code uit het codeboek."),
-            ("pilot", f"$E$2:$E${len(pilots) + 1}", len(pilots), "Kies een pilot."),
+            ("pilot", f"$E$2:$E${len(pilots) + 1}", len(pilots), "Kies een naam uit de lijst."),
         ])
         _style(ws, CELL_SHEET_COLUMNS, header=1, wrap=wrap, bold=bold, fill=fill,
                researcher=CELL_RESEARCHER_COLUMNS)
@@ -872,7 +872,7 @@ def _sheet_decisions(ws, header, path, unit, families, pilot_ids, default_coder,
         if not decision:
             if not seg and (_text(row.get("code")) or _text(row.get("evidence"))):
                 raise ReviewError(path, "a new row needs decision 'add'", place=place)
-            if unit == "cell" and seg and _text(row.get("status")) == BY_RULE:
+            if unit == "cell" and seg and _text(row.get("state")) == BY_RULE:
                 decision = RULE_DECISION
             else:
                 continue

@@ -192,3 +192,80 @@ def test_cli_import_quickscan_is_light():
     code = "import sys, quickscan; print(sorted(m for m in ('pandas', 'spacy', 'matplotlib', 'docx') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# -- every error path: one line naming the file and what to do, exit 1 or 2, no traceback ---------
+
+
+def _one_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.startswith("quickscan:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_cli_output_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "uit").write_text("geen map")
+    assert main(["report", str(SAMPLE / "T0"), "--out", str(tmp_path / "uit")]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "uit: is a file, not a folder" in line and "--out" in line
+
+
+@pytest.mark.parametrize("code, says", [
+    (28, "the disk is full; free some space, or write to another folder (--out)"),  # ENOSPC
+    (30, "is on a read-only disk; write to another folder (--out)"),  # EROFS
+    (13, "no permission to write in"),  # EACCES
+])
+def test_cli_disk_full_or_read_only_folder_says_what_to_do(tmp_path, capsys, monkeypatch, code, says):
+    import os
+
+    def broken_save(self, filename):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr("openpyxl.Workbook.save", broken_save)
+    target = tmp_path / "antwoorden.xlsx"
+    assert main(["ingest", str(SAMPLE / "T0"), "--out", str(target)]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert str(target) in line and says in line
+    assert list(tmp_path.iterdir()) == []  # no temporary file left
+
+
+def test_cli_read_only_output_folder_is_found_before_writing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("quickscan._io.os.access", lambda path, mode: False)
+    assert main(["report", str(SAMPLE / "T0"), "--families", "uitgangspunten", "--out", str(tmp_path / "uit")]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert "no permission to write in" in line and "uit" in line
+    assert not (tmp_path / "uit" / "tables.xlsx").exists()
+
+
+def test_cli_fifo_and_dev_zero_as_inputs_end_in_one_line(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "codeboek.yaml"
+    os.mkfifo(fifo)
+    assert main(["report", str(SAMPLE / "T0"), "--codebook", str(fifo), "--out", str(tmp_path / "uit")]) == 1
+    assert "not a regular file (a FIFO" in _one_line(capsys.readouterr().err)
+    assert main(["ingest", "/dev/zero"]) == 1
+    assert "/dev/zero" in capsys.readouterr().out  # a problem row of the summary
+
+
+def test_cli_utf16_codebook_is_read_and_latin1_is_one_line(tmp_path, capsys):
+    codebook = tmp_path / "cb.yaml"
+    codebook.write_text("id: mini\nfamilies: [{id: f, label: Fam, codes: [{id: a, label: Één, patterns: [hulp*]}]}]\n",
+                        "utf-16")
+    assert main(["check", str(codebook)]) == 0
+    assert "valid codebook" in capsys.readouterr().out
+    codebook.write_bytes("id: mini\nname: Cliënt\n".encode("latin-1"))
+    assert main(["report", str(SAMPLE / "T0"), "--codebook", str(codebook), "--out", str(tmp_path / "uit")]) == 1
+    assert "not UTF-8 text" in _one_line(capsys.readouterr().err)
+
+
+def test_cli_unexpected_error_is_one_line_unless_debugging(capsys, monkeypatch):
+    def bug(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("quickscan.cli._ingest", bug)
+    assert main(["ingest", str(SAMPLE / "T0")]) == 1
+    assert "internal error ZeroDivisionError" in _one_line(capsys.readouterr().err)
+    monkeypatch.setenv("QUICKSCAN_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["ingest", str(SAMPLE / "T0")])

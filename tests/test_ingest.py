@@ -174,3 +174,43 @@ def test_ingest_deeply_nested_tables_are_read_as_text(tmp_path, answers, templat
     doc.save(tmp_path / "T0.docx")
     corpus = read_docx(tmp_path / "T0.docx")
     assert corpus.answer(corpus.pilot_ids[0], 9) == "links 9 | rechts 9"
+
+
+def test_ingest_skips_quickscan_outputs_by_their_properties_and_marker(tmp_path, write_form, answers):
+    """review.xlsx, tables.xlsx and report.docx copied among the forms are outputs, not pilots."""
+    from quickscan.coding import code_corpus
+    from quickscan.export import write_docx, write_xlsx
+    from quickscan.review import write_review_sheet
+
+    folder = tmp_path / "T0"
+    folder.mkdir()
+    shutil.move(write_form(answers, name="a.docx"), folder / "a.docx")
+    corpus = read_folder(tmp_path)
+    codings = code_corpus(corpus)
+    write_review_sheet(codings, folder / "review.xlsx", corpus=corpus)
+    write_xlsx(folder / "tables.xlsx", codings, corpus, families=["uitgangspunten"])
+    write_docx(folder / "report.docx", codings, corpus, families=["uitgangspunten"], charts=False)
+    (tmp_path / "uit").mkdir()
+    (tmp_path / "uit" / ".quickscan-output").write_text("")
+    shutil.copy(folder / "a.docx", tmp_path / "uit" / "b.docx")  # in a marked folder: never read
+    again = read_folder(tmp_path)
+    assert again.pilot_ids == ("buurtcirkel-zeist",) and again.errors.empty
+    notes = again.problems[again.problems.code == "I109"]
+    assert sorted(p.rsplit("/", 1)[-1] for p in notes.source) == ["report.docx", "review.xlsx", "tables.xlsx", "uit"]
+    assert (notes.severity == "info").all()
+
+
+@pytest.mark.slow
+def test_ingest_report_run_twice_inside_the_data_folder_reads_the_forms_only(tmp_path):
+    from quickscan.study import Study, run_report
+    from tests.conftest import SAMPLE
+
+    data = tmp_path / "T0"
+    data.mkdir()
+    for form in sorted((SAMPLE / "T0").glob("*.docx"))[:3]:
+        shutil.copy(form, data / form.name)
+    study = Study(data=(data,), families=("uitgangspunten",), out=data / "quickscan-out")
+    first = run_report(study)
+    second = run_report(study)
+    assert len(first.corpus.pilot_ids) == len(second.corpus.pilot_ids) == 3
+    assert second.status == 0 and "I109" in set(second.corpus.problems.code)

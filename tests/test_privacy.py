@@ -383,3 +383,14 @@ def test_privacy_placeholder_word_and_personal_questions_come_from_the_template(
     safe = pseudonymize(Corpus.from_answers(rows, template=t))
     assert safe.answer("project-z", 3) == "[contactpersoon P01] en [persoon P01b] bellen."
     assert safe.answer("project-z", 2) == "[contactpersoon P01]"
+
+
+def test_privacy_key_csv_is_neutralised_and_round_trips(tmp_path):
+    from quickscan.privacy import pseudonymize, read_key, restore
+
+    c = Corpus.from_answers(make_answers("Pilot X", "T0", {3: "Jan Jansen, +31 6 12345678", 9: "=1+1 en -2"}))
+    key_path = tmp_path / "sleutel.csv"
+    safe = pseudonymize(c, key_path=key_path)
+    assert "'+31 6 12345678" in key_path.read_text("utf-8")  # not a formula in Excel
+    assert read_key(key_path)["original"].tolist() == ["Jan Jansen", "+31 6 12345678"]
+    assert restore(safe, key_path).answer("pilot-x", 3) == "Jan Jansen, +31 6 12345678"

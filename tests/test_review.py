@@ -588,3 +588,19 @@ def test_review_formula_decision_without_value_warns(tmp_path):
     fill(path, {"s0": {"decision": '=IF(1=1,"reject","accept")'}})
     with pytest.warns(UserWarning, match=r"row 2: the decision is a formula"):
         assert read_review_sheet(path).empty
+
+def test_review_evidence_longer_than_an_excel_cell_is_cut_marked_and_warned(tmp_path, cb):
+    from quickscan.errors import QuickscanWarning
+    from quickscan.export import write_xlsx
+
+    long = "Een woning. " + "lang " * 9_000  # 45,012 characters
+    codings = pd.DataFrame([{**ROW, "evidence": long}])
+    corpus = make_corpus({"A": {9: long}})
+    with pytest.warns(QuickscanWarning, match=r"sheet 'basisset': 1 text\(s\) longer than an Excel cell"):
+        path = write_review_sheet(codings, tmp_path / "review.xlsx", codebook=cb)
+    ws = load_workbook(path)["basisset"]
+    column = [c.value for c in ws[1]].index("evidence") + 1
+    cell = ws.cell(2, column).value
+    assert len(cell) == 32_767 and "Een woning. lang" in cell and cell.endswith(" tekens]") and "[afgekapt: " in cell
+    with pytest.warns(QuickscanWarning, match="were cut"):
+        write_xlsx(tmp_path / "tables.xlsx", codings, corpus, codebook=cb, families=["basisset"])

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ._package import check_xml, open_package
+from ._package import check_not_output, check_xml, open_package
 from .corpus import UNMATCHED, Corpus, pilot_id, pilot_name, problem, wave_from_name
 from .errors import CorruptFileError, EmptyDocumentError, NotAQuickscanForm
 from .template import Template, default_template, normalize
@@ -176,6 +176,7 @@ def _read_pieces(path: Path) -> tuple[list[_Para | _Row], str, list[dict]]:
         main = _main_part(package, names)
         if main is None:
             raise CorruptFileError(path, "not a Word document: the package has no word/document.xml")
+        check_not_output(package, path)
         check_xml(package, [main, "word/styles.xml", "word/numbering.xml"], path)
         root = _parse(package.read(main), path, main)
         w = _Names(etree.QName(root).namespace)

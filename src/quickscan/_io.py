@@ -3,6 +3,7 @@ place) and reading small text and YAML files safely."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -23,16 +24,45 @@ def atomic_write(path: str | PathLike[str], write: Callable[[str], object]) -> P
     'klaar'
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise output_error(path, exc) from None
     os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, _mode(path))  # mkstemp makes the file private; keep what a plain write would give
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise output_error(path, exc) from None
         raise
     return path
+
+
+def output_error(path: str | PathLike[str], exc: OSError, *, folder: Path | None = None):
+    """An :class:`~quickscan.errors.OutputError` for a failed write: what went wrong and what to do.
+
+    >>> import errno
+    >>> str(output_error("uit/tables.xlsx", OSError(errno.ENOSPC, "No space left on device")))
+    'uit/tables.xlsx: cannot write: the disk is full; free some space, or write to another folder (--out) [E701]'
+    """
+    from .errors import OutputError
+
+    path = Path(path)
+    folder = folder or path.parent
+    reasons = {
+        errno.ENOSPC: "the disk is full; free some space, or write to another folder (--out)",
+        errno.EDQUOT: "the disk quota is used up; free some space, or write to another folder (--out)",
+        errno.EROFS: f"the folder {folder} is on a read-only disk; write to another folder (--out)",
+        errno.EACCES: f"no permission to write in {folder}; write to another folder (--out) or change its permissions",
+        errno.EPERM: f"no permission to write in {folder}; write to another folder (--out) or change its permissions",
+        errno.ENOENT: f"the folder {folder} does not exist",
+        errno.ENOTDIR: f"{folder} is a file, not a folder; give a folder for the output (--out)",
+        errno.EISDIR: f"{path} is a folder; give a file name",
+    }
+    return OutputError(path, f"cannot write: {reasons.get(exc.errno, exc.strerror or str(exc))}")
 
 
 def _mode(path: Path) -> int:
@@ -170,3 +200,133 @@ def parse_yaml(text: str, source: str | PathLike[str] | None = None, *, error: t
                     place=f"line {mark.line + 1}" if mark else None) from None
     finally:
         loader.dispose()
+
+
+# -- CSV that a spreadsheet opens without evaluating anything -------------------------------------
+
+_ACTIVE = ("=", "+", "-", "@", "\t", "\r", "'")  # what a spreadsheet may evaluate, and the escape itself
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as written to CSV: text a spreadsheet would evaluate gets a leading apostrophe.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula
+    to Excel and LibreOffice (``=HYPERLINK(...)`` runs when the file is opened); text
+    starting with an apostrophe gets one too, so that :func:`csv_value` gives back exactly
+    what was written. Other values are returned as they are.
+
+    >>> [csv_cell(v) for v in ["=1+1", "-3", "'quote", "gewoon", -3, None]]
+    ["'=1+1", "'-3", "''quote", 'gewoon', -3, None]
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(_ACTIVE) else value
+
+
+def csv_value(text: Any) -> Any:
+    """The inverse of :func:`csv_cell` for text read from a CSV file quickscan wrote.
+
+    >>> [csv_value(csv_cell(v)) for v in ["=1+1", "''", "'", "+31 6 12345678"]]
+    ['=1+1', "''", "'", '+31 6 12345678']
+    """
+    return text[1:] if isinstance(text, str) and text.startswith("'") else text
+
+
+def csv_frame(frame):
+    """A copy of a DataFrame with :func:`csv_cell` applied to its text cells, column names and index."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or str(values.dtype) in ("str", "string"):  # vectorised: codings have millions
+            try:
+                active = values.str.startswith(_ACTIVE).fillna(False).astype(bool)
+            except AttributeError:  # no text in the column (only None, numbers)
+                continue
+            if active.any():
+                out[column] = values.where(~active, "'" + values.astype(str))
+    out.columns = [csv_cell(c) for c in out.columns]
+    out.index = out.index.map(csv_cell)
+    out.index.name = csv_cell(frame.index.name)
+    return out
+
+
+def write_csv(frame, path: str | PathLike[str], **options: Any) -> Path:
+    """Write ``frame`` as CSV atomically, neutralised with :func:`csv_frame` (``to_csv`` options pass through).
+
+    >>> import tempfile, pathlib, pandas as pd
+    >>> path = write_csv(pd.DataFrame({"evidence": ["=HYPERLINK(\\"http://x\\")", "- punt"]}),
+    ...                  pathlib.Path(tempfile.mkdtemp()) / "c.csv", index=False)
+    >>> path.read_bytes().decode().split("\\r\\n")[:3]
+    ['evidence', '"\\'=HYPERLINK(""http://x"")"', "'- punt"]
+    >>> read_csv(path)["evidence"].tolist()
+    ['=HYPERLINK("http://x")', '- punt']
+    """
+    safe = csv_frame(frame)
+    options.setdefault("lineterminator", "\r\n")  # RFC 4180; also makes the csv module quote a text holding "\r"
+    return atomic_write(path, lambda tmp: safe.to_csv(tmp, **options))
+
+
+def read_csv(path: str | PathLike[str], **options: Any):
+    """Read a CSV file written by :func:`write_csv` as text, undoing the neutralisation exactly."""
+    import pandas as pd
+
+    from ._limits import regular_file
+
+    regular_file(path)  # a FIFO would block for ever
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, **options)
+    frame.columns = [csv_value(c) for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = frame[column].map(csv_value)
+    return frame
+
+
+# -- recognising quickscan's own outputs -----------------------------------------------------------
+
+OUTPUT_MARK = "quickscan-output"  # the category in the document properties of a report output
+OUTPUT_MARKER = ".quickscan-output"  # the file that marks an output folder
+
+
+def mark_output(properties) -> None:
+    """Mark an openpyxl ``wb.properties`` or python-docx ``doc.core_properties`` as a quickscan output.
+
+    Readers skip a workbook or document so marked (see :func:`is_output`): a report written
+    into the data folder is never read back as a form. The mark (the *category* property)
+    stays when the file is opened and saved in Excel or Word.
+    """
+    properties.category = OUTPUT_MARK
+
+
+def is_output(package) -> bool:
+    """Whether an opened Office package (zip) is marked by :func:`mark_output`."""
+    try:
+        info = package.getinfo("docProps/core.xml")
+    except KeyError:
+        return False
+    if info.file_size > 2**20:  # document properties are a few hundred bytes
+        return False
+    return f">{OUTPUT_MARK}<".encode() in package.read(info)
+
+
+def make_output_folder(folder: str | PathLike[str]) -> Path:
+    """Make the output folder (and its parents), or raise an :class:`~quickscan.errors.OutputError`
+    saying why not (a file in the way, a read-only disk, no permission), before any work."""
+    from .errors import OutputError
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(folder, "cannot write: a file is in the way of this folder; give a folder for the "
+                          "output (--out)") from None
+    except OSError as exc:
+        raise output_error(folder, exc, folder=folder.parent) from None
+    if not os.access(folder, os.W_OK):
+        raise output_error(folder, OSError(errno.EACCES, "Permission denied"), folder=folder)
+    return folder
+
+
+def mark_output_folder(folder: str | PathLike[str]) -> Path:
+    """Write the marker file of an output folder: readers skip the folder and all below it."""
+    marker = Path(folder) / OUTPUT_MARKER
+    if not marker.exists():
+        atomic_write(marker, lambda tmp: Path(tmp).write_text("This folder holds the output of quickscan report. quickscan does not read forms in it.\n",
+                          "utf-8"))
+    return marker

@@ -9,7 +9,7 @@ from pathlib import Path
 from ._limits import check, limit, over, regular_file
 from .errors import ArchiveTooLargeError, CorruptFileError, EncryptedFileError, LegacyFormatError
 
-__all__ = ["open_package", "check_xml", "MAX_UNPACKED", "MAX_RATIO"]
+__all__ = ["open_package", "check_xml", "check_not_output", "MAX_UNPACKED", "MAX_RATIO"]
 
 MAX_UNPACKED = 512 * 1024 * 1024  # the default budget: no real form or workbook unpacks to half a gigabyte
 MAX_RATIO = 200  # compression ratio of one member beyond which it is a zip bomb
@@ -57,6 +57,15 @@ def open_package(path: str | PathLike[str]) -> zipfile.ZipFile:
         raise ArchiveTooLargeError(path, f"refused before unpacking: {worst.filename} would unpack {ratio:.0f} times "
                                    f"its packed size to {worst.file_size / 2**20:.0f} MiB (limit {MAX_RATIO} times)")
     return package
+
+
+def check_not_output(package: zipfile.ZipFile, path: str | PathLike[str]) -> None:
+    """Raise :class:`~quickscan.errors.OwnOutputError` for a file quickscan report wrote."""
+    from ._io import is_output
+    from .errors import OwnOutputError
+
+    if is_output(package):
+        raise OwnOutputError(path)
 
 
 def check_xml(package: zipfile.ZipFile, members, path: str | PathLike[str]) -> None:

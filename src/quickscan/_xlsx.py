@@ -64,7 +64,7 @@ from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 from ._limits import check, limit, over
-from ._package import check_xml, open_package
+from ._package import check_not_output, check_xml, open_package
 from .corpus import UNMATCHED, Corpus, combine, pilot_id, pilot_name, problem, wave_from_name
 from ._io import atomic_write
 from .errors import CorruptFileError, InputError, NotAQuickscanForm, QuickscanError
@@ -677,6 +677,7 @@ def _read_grids(path: Path, sheet: str | None) -> tuple[list[_Grid], list[dict]]
         names = package.namelist()
         if not any(n.startswith("xl/") for n in names):
             raise NotAQuickscanForm(path, "not an Excel workbook (the package has no xl/ part)")
+        check_not_output(package, path)
         has_formulas = check_workbook(package, path)
     data = path.read_bytes()
     values = _load(data, path, data_only=True)

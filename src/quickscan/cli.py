@@ -27,18 +27,43 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    import os
+    import warnings
+
     from .errors import QuickscanError, UsageError
 
+    shown, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         return args.run(args)
     except (FileNotFoundError, UsageError) as exc:
         print(f"quickscan: {exc}", file=sys.stderr)
         return 2
-    except QuickscanError as exc:  # a codebook, template or review sheet with problems
+    except QuickscanError as exc:  # a codebook, template or review sheet with problems; an output not written
         print(f"quickscan: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except MemoryError:
+        print("quickscan: out of memory; read fewer files at once, or use a machine with more memory",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:  # not through atomic_write: still one line with the file and what went wrong
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"quickscan: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one line, the traceback on demand
+        if os.environ.get("QUICKSCAN_DEBUG"):
+            raise
+        print(f"quickscan: internal error {type(exc).__name__}: {exc}; please report it "
+              "(run again with QUICKSCAN_DEBUG=1 for the details)", file=sys.stderr)
+        return 1
+    finally:
+        warnings.showwarning = shown
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on one line, as ``quickscan: warning: ...`` (no source line)."""
+    print(f"quickscan: warning: {message}", file=file or sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ __all__ = [
     "CorruptFileError",
     "ArchiveTooLargeError",
     "LimitError",
+    "OwnOutputError",
     "EmptyDocumentError",
     "NotAQuickscanForm",
     "DuplicatePilotError",
@@ -29,6 +30,8 @@ __all__ = [
     "StudyError",
     "UsageError",
     "WrongTemplateError",
+    "OutputError",
+    "QuickscanWarning",
 ]
 
 
@@ -97,6 +100,13 @@ class LimitError(ArchiveTooLargeError):
 
     code = "E108"
     default_message = "refused: over the budget for one file"
+
+
+class OwnOutputError(InputError):
+    """A document or workbook that quickscan report wrote (an output, not a form): skipped when reading."""
+
+    code = "I109"
+    default_message = "skipped: written by quickscan report (an output, not a form or workbook of answers)"
 
 
 class EmptyDocumentError(InputError):
@@ -169,3 +179,16 @@ class UsageError(QuickscanError):
 
     code = "E602"
     default_message = "wrong use"
+
+
+class OutputError(QuickscanError, OSError):
+    """An output that cannot be written (read-only folder, disk full, a file where a folder
+    should be): names the file and says what to do. Nothing half-written is left behind.
+    An ``OSError`` too, so that code catching that keeps working."""
+
+    code = "E701"
+    default_message = "cannot write"
+
+
+class QuickscanWarning(UserWarning):
+    """Something the user should know about an output (e.g. a text cut to fit an Excel cell)."""

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._io import atomic_write
+from ._io import atomic_write, csv_frame, mark_output
 from .codebook import Codebook, Family, default_codebook
 from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
 from .review import SHEET as REVIEW_SHEET, add_cell_sheets, append_rows, cell_value, review_cells
@@ -140,6 +140,7 @@ def to_workbook(
     codebook = codebook or default_codebook()
     wb = Workbook()
     wb.remove(wb.active)
+    mark_output(wb.properties)  # never read back as a workbook of answers
     used: set[str] = {REVIEW_SHEET} if review else set()
     for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
         ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
@@ -338,7 +339,9 @@ def write_csv_tables(
 
     UTF-8 with a byte-order mark (so that Excel reads the accents), comma-separated, the
     first column ``Pilot``; the folder is made when missing; each file is written
-    atomically.
+    atomically. Text that a spreadsheet would evaluate (starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) and text starting with ``'`` get a leading ``'``
+    (:func:`quickscan._io.csv_cell`; :func:`quickscan._io.read_csv` removes it).
 
     Examples
     --------
@@ -357,7 +360,7 @@ def write_csv_tables(
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
-        text = table.to_csv(lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        text = csv_frame(table).to_csv(lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         path = folder / f"{fam.id}-{wave}.csv"
         paths.append(atomic_write(path, lambda tmp, text=text: Path(tmp).write_text(text, "utf-8-sig", newline="")))
     return paths
@@ -428,6 +431,7 @@ def to_docx(
     codebook = codebook or default_codebook()
     fams = _families(codebook, families)
     doc = new_document()
+    mark_output(doc.core_properties)  # never read back as a form
     report = _Report(doc)
     unit = corpus.template.unit
     first = next((f for f in fams if f.kind != "fact"), None) if fams and fams[0].kind != "fact" else None

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from os import PathLike
@@ -17,10 +18,11 @@ from ._docx import read_docx, read_form
 from ._xlsx import read_excel, write_excel
 from .corpus import Corpus, combine, problem, wave_from_name
 from ._limits import regular_file
-from .errors import QuickscanError
+from ._io import OUTPUT_MARKER
+from .errors import OwnOutputError, QuickscanError
 from .template import Template, default_template
 
-__all__ = ["read_docx", "read_excel", "read_folder", "read_files", "write_excel"]
+__all__ = ["read_docx", "read_excel", "read_folder", "read_files", "form_files", "write_excel"]
 
 _READERS = {".docx": read_docx, ".docm": read_docx, ".xlsx": read_excel, ".xlsm": read_excel}
 _LEGACY = {".doc", ".xls", ".rtf", ".odt", ".ods"}
@@ -43,11 +45,29 @@ def read_folder(
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder")
-    files = sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith(("~$", ".")) and p.suffix.lower() in _READERS.keys() | _LEGACY
-    )
-    return read_files(files, wave=wave, template=template, aliases=aliases, progress=progress, root=root)
+    files, notes = form_files(root)
+    return read_files(files, wave=wave, template=template, aliases=aliases, progress=progress, root=root, notes=notes)
+
+
+def form_files(folder: str | PathLike[str]) -> tuple[list[Path], list[dict]]:
+    """The forms and workbooks below a folder, sorted, and a note for every folder skipped.
+
+    Skipped: hidden files and folders, Word's lock files (``~$``), and the output folders
+    of ``quickscan report`` (they hold the marker file ``.quickscan-output``), so that a
+    report written inside the data folder is never read back as forms.
+    """
+    suffixes = _READERS.keys() | _LEGACY
+    files, notes = [], []
+    for top, dirs, names in os.walk(folder):
+        if OUTPUT_MARKER in names:
+            notes.append(problem("info", "I109", top, None, f"skipped: an output folder of quickscan report "
+                                 f"(it holds {OUTPUT_MARKER}), not forms"))
+            dirs[:] = []
+            continue
+        dirs.sort()
+        files += [Path(top, n) for n in names
+                  if not n.startswith(("~$", ".")) and Path(n).suffix.lower() in suffixes and Path(top, n).is_file()]
+    return sorted(files), notes
 
 
 def read_files(
@@ -58,13 +78,19 @@ def read_files(
     aliases: str | PathLike[str] | dict[str, str] | None = None,
     progress: bool | None = None,
     root: Path | None = None,
+    notes: Iterable[dict] = (),
 ) -> Corpus:
-    """Read the given forms and workbooks into one corpus (see :func:`read_folder`)."""
+    """Read the given forms and workbooks into one corpus (see :func:`read_folder`).
+
+    A workbook or document that ``quickscan report`` wrote (a report, review sheet or
+    tables, recognised by its document properties) is skipped with a note (``I109``).
+    ``notes`` are problem rows to keep (the folders :func:`form_files` skipped).
+    """
     template = template or default_template()
     paths = [Path(p) for p in paths]
     parts: list[Corpus] = []
     form_rows: list[dict] = []
-    problems: list[dict] = []
+    problems: list[dict] = list(notes)
     for path in _progress(paths, progress):
         reader = _READERS.get(path.suffix.lower())
         try:
@@ -78,6 +104,8 @@ def read_files(
                 problems += form_problems
             else:  # a workbook: the wave of each sheet comes from its name before the file's
                 parts.append(reader(path, wave=wave, template=template))
+        except OwnOutputError as exc:
+            problems.append(problem("info", exc.code, exc.path or path, exc.place, exc.message))
         except QuickscanError as exc:
             problems.append(problem("error", exc.code, exc.path or path, exc.place, exc.message))
         except MemoryError:

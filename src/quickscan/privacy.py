@@ -47,7 +47,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import atomic_write
+from ._io import read_csv, write_csv
 from .coding import fold
 
 __all__ = [
@@ -363,7 +363,7 @@ def pseudonymize(corpus, *, key_path: str | PathLike[str] | None = None):
     """
     result, key = _pseudonymized(corpus)
     if key_path is not None:
-        atomic_write(key_path, lambda tmp: key.to_csv(tmp, index=False, encoding="utf-8"))
+        write_csv(key, key_path, index=False, encoding="utf-8")  # "+31 6 ...": a formula to a spreadsheet
     return result
 
 
@@ -381,7 +381,7 @@ def read_key(path: str | PathLike[str]) -> pd.DataFrame:
     from .errors import InputError
 
     try:
-        key = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        key = read_csv(path, encoding="utf-8")
     except (OSError, ValueError) as exc:
         raise InputError(path, f"cannot read pseudonymisation key: {exc}") from exc
     missing = [c for c in KEY_COLUMNS if c not in key.columns]

@@ -43,7 +43,7 @@ import pandas as pd
 
 from .coding import CODING_COLUMNS, fold, segment_id
 from ._io import atomic_write
-from .errors import QuickscanError, ReviewError
+from .errors import QuickscanError, QuickscanWarning, ReviewError
 
 __all__ = [
     "CELL_COLUMNS",
@@ -354,6 +354,8 @@ def to_review_workbook(
     """
     from openpyxl import Workbook
 
+    from ._io import mark_output
+
     wb = Workbook()
     wb.remove(wb.active)
     if level == "segment":
@@ -367,6 +369,7 @@ def to_review_workbook(
         raise ValueError(f"level must be 'cell' or 'segment', not {level!r}")
     wb.properties.creator = "quickscan"
     wb.properties.title = "quickscan review"
+    mark_output(wb.properties)  # never read back as a workbook of answers
     return wb
 
 
@@ -624,6 +627,10 @@ def append_rows(ws, rows: Iterable[Iterable[Any]]) -> None:
     value; only those cells are set back to text (checking every cell would cost more
     than writing it).
 
+    A text longer than an Excel cell holds (32,767 characters) is cut and ends in
+    ``… [afgekapt: 40.000 tekens]``, with one :class:`~quickscan.errors.QuickscanWarning`
+    per sheet (Excel would otherwise refuse the file or cut it without a word).
+
     >>> from openpyxl import Workbook
     >>> ws = Workbook().active
     >>> append_rows(ws, [["=1+1", "#N/A", "tekst", float("nan")]])
@@ -632,6 +639,7 @@ def append_rows(ws, rows: Iterable[Iterable[Any]]) -> None:
     """
     from openpyxl.cell.cell import ERROR_CODES
 
+    cut = 0
     for values in rows:
         values = [cell_value(v) for v in values]
         ws.append(values)
@@ -639,6 +647,12 @@ def append_rows(ws, rows: Iterable[Iterable[Any]]) -> None:
         for j, value in enumerate(values, start=1):
             if isinstance(value, str) and (value[:1] == "=" or value in ERROR_CODES):
                 ws.cell(row, j).data_type = "s"
+            elif isinstance(value, str) and len(value) > MAX_CELL // 2 and value.endswith(_CUT_END):
+                cut += 1
+    if cut:
+        warnings.warn(QuickscanWarning(
+            f"sheet {ws.title!r}: {cut} text(s) longer than an Excel cell holds ({MAX_CELL:,} characters) were cut "
+            f"and end in '[afgekapt: ... tekens]'; the full text stays in the codings (codings.csv)"), stacklevel=2)
 
 
 def write_review_sheet(
@@ -683,13 +697,35 @@ def cell_value(value: Any) -> Any:
     """A value as a cell takes it: None for missing, text without the characters Excel
     refuses, Python numbers for NumPy ones. (Called once per cell: nothing imported here.)"""
     if isinstance(value, str):
-        return _ILLEGAL_CHARACTERS.sub("", value)
+        value = _ILLEGAL_CHARACTERS.sub("", value)
+        return _fit(value) if len(value) > MAX_CELL // 2 else value
     if value is None or pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else value
 
 
 _ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # openpyxl's ILLEGAL_CHARACTERS_RE
+MAX_CELL = 32_767  # characters (UTF-16 code units) in one Excel cell
+_CUT_END = " tekens]"
+
+
+def _fit(text: str) -> str:
+    """A text cut to fit an Excel cell, marked with its full length.
+
+    >>> t = _fit("a" * 40_000)
+    >>> len(t), t[-30:]
+    (32767, 'aa … [afgekapt: 40.000 tekens]')
+    """
+    units = len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if units <= MAX_CELL:
+        return text
+    mark = f" … [afgekapt: {len(text):,} tekens]".replace(",", ".")
+    keep, used = MAX_CELL - len(mark), 0  # UTF-16 units left for the text; beyond U+FFFF a character takes two
+    for end, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > keep:
+            return text[:end] + mark
+    return text
 
 
 def _letter(i: int) -> str:

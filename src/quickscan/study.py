@@ -22,6 +22,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from ._io import make_output_folder, mark_output_folder
 from .errors import StudyError, UsageError, WrongTemplateError
 
 __all__ = ["Study", "Report", "load_study", "run_report", "check_template_fit", "write_starter", "MIN_FIT"]
@@ -193,6 +194,8 @@ def run_report(study: Study, *, echo: Callable[[str], object] | None = None) -> 
     echo = echo or (lambda line: None)
     if not study.data:
         raise UsageError(study.source, "no data: give a folder or workbook of forms")
+    if study.out.exists() and not study.out.is_dir():  # found before any work
+        raise UsageError(study.out, "is a file, not a folder; give a folder for the output (--out)")
     template = study.read_template()
     codebook = study.read_codebook(template)
     families = list(study.families or [f.id for f in codebook.families if f.kind != "fact"])
@@ -243,19 +246,21 @@ def _read_data(study: Study, template):
 
 def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None):
     """One corpus of folders and files (a single folder is read with :func:`read_folder`)."""
-    from .ingest import read_files, read_folder
+    from .ingest import form_files, read_files, read_folder
 
     if len(paths) == 1 and paths[0].is_dir():
         return read_folder(paths[0], wave=wave, template=template, aliases=aliases)
-    files = []
+    files, notes = [], []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".docx", ".xlsx", ".doc", ".xls"))
+            found, skipped = form_files(path)
+            files += found
+            notes += skipped
         elif path.exists():
             files.append(path)
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
-    return read_files(files, wave=wave, template=template, aliases=aliases)
+    return read_files(files, wave=wave, template=template, aliases=aliases, notes=notes)
 
 
 def _report_with(study: Study, template, codebook, families: list[str], pool, echo) -> Report:
@@ -268,7 +273,8 @@ def _report_with(study: Study, template, codebook, families: list[str], pool, ec
     if corpus.answers.empty:
         return Report(study, (), corpus, None, codebook, tuple(families))
     out, review = study.out, study.out / "review.xlsx"
-    out.mkdir(parents=True, exist_ok=True)
+    make_output_folder(out)
+    mark_output_folder(out)  # a later run over a folder holding this one does not read it
     waves = list(corpus.waves)
     compare = (waves[0], waves[-1]) if len(waves) > 1 else None
     charts = _charts(families, waves, compare)
@@ -453,9 +459,9 @@ def _pilots_per_code(codings, codebook, family: str, plural: str) -> str:
 
 
 def _write_csv(frame, path: Path) -> Path:
-    from ._io import atomic_write
+    from ._io import write_csv
 
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return write_csv(frame, path, index=False)  # text a spreadsheet would evaluate starts with '
 
 
 STARTER = """\

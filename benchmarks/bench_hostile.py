@@ -32,7 +32,7 @@ try:
 except MemoryError:
     outcome = "MemoryError (traceback at the CLI)"
 except Exception as exc:  # the refusal we want: a one-line message
-    outcome = f"{type(exc).__name__}: {str(exc)[:150]}"
+    outcome = f"{type(exc).__name__}: {' '.join(str(exc).split())[:150]}"
 print(f"{time.perf_counter() - start:.2f}\t{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}\t{outcome}")
 """
 
@@ -100,11 +100,12 @@ def _review_far_cell(path: Path) -> None:
 
 
 def _laughs(levels: int = 9) -> str:
-    text = "id: x\na: &a [" + ", ".join(["lol"] * 9) + "]\n"
+    """An alias file whose last pilot has 9**9 other names once the aliases are expanded."""
+    text = "Pilot A: &a [" + ", ".join(["lol"] * 9) + "]\n"
     names = "abcdefghijklmnop"
-    for p, c in zip(names, names[1:levels + 1]):
-        text += f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
-    return text + "families: []\n"
+    for i, (p, c) in enumerate(zip(names, names[1:levels + 1])):
+        text += f"Pilot {c.upper()}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
+    return text
 
 
 def main() -> None:
@@ -124,8 +125,10 @@ def main() -> None:
     _review_far_cell(folder / "review.xlsx")
     (folder / "lol.yaml").write_text(_laughs(), "utf-8")
     os.mkfifo(folder / "fifo.docx")
+    (folder / "zero.docx").symlink_to("/dev/zero")
     print(f"# generated in {time.perf_counter() - made:.0f} s: " + ", ".join(
-        f"{p.name} {p.stat().st_size / 1024:,.0f} KB" for p in sorted(folder.iterdir()) if p.is_file()))
+        f"{p.name} {p.stat().st_size / 1024:,.0f} KB" for p in sorted(folder.iterdir())
+        if p.is_file() and not p.is_symlink()))
 
     cases = {
         f".docx, document.xml {args.docx_mib} MiB (read_folder)":
@@ -135,10 +138,9 @@ def main() -> None:
         "workbook, one cell at XFD1048576": f"from quickscan.ingest import read_excel; read_excel({str(folder / 'ver.xlsx')!r})",
         "review sheet, one cell at XFD1048576":
             f"from quickscan.review import read_review_sheet; read_review_sheet({str(folder / 'review.xlsx')!r})",
-        "codebook, YAML billion laughs": f"from quickscan.codebook import load_codebook; load_codebook({str(folder / 'lol.yaml')!r})",
+        "alias file, YAML billion laughs": f"from quickscan.corpus import read_aliases; read_aliases({str(folder / 'lol.yaml')!r})",
         "FIFO given as a form": f"from quickscan.ingest import read_docx; read_docx({str(folder / 'fifo.docx')!r})",
-        "/dev/zero given as a form": "from quickscan.ingest import read_files; c = read_files(['/dev/zero']); "
-                                     "print(c.problems.message.tolist(), file=sys.stderr)",
+        "/dev/zero given as a form (zero.docx)": f"from quickscan.ingest import read_docx; read_docx({str(folder / 'zero.docx')!r})",
     }
     cap = int(args.cap * 2**30)
     env = {**os.environ, "PYTHONPATH": args.src}
@@ -155,7 +157,7 @@ def main() -> None:
             line = f"{time.perf_counter() - start:.0f}+\t?\ttimeout (still running; killed)"
         print(f"{line}\t{name}", flush=True)
     for p in folder.iterdir():
-        p.unlink()
+        p.unlink()  # the symlink, not /dev/zero
     folder.rmdir()
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +172,73 @@ def test_study_init_writes_a_starter_that_loads_and_is_never_overwritten(tmp_pat
     assert main(["init", str(tmp_path)]) == 2
     assert "exists already" in capsys.readouterr().err
     assert (tmp_path / "study.yaml").read_text("utf-8") == before
+
+
+# -- process hygiene ---------------------------------------------------------------------------------
+
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie nobody reaps is gone too
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir() or (os.cpu_count() or 1) < 2, reason="Linux, two cores: a chart process")
+def test_study_chart_process_dies_when_the_report_process_is_killed():
+    code = ("import os, sys\nfrom quickscan.study import _chart_pool\nwith _chart_pool() as pool:\n"
+            "    print(pool.submit(os.getpid).result(), flush=True)\n    os.kill(os.getpid(), 9)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("QUICKSCAN_SERIAL", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == -9
+    worker = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker), "the chart process outlived the killed report process"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_study_sigterm_leaves_no_temporary_file(tmp_path):
+    code = ("import signal, sys, time\nfrom pathlib import Path\nfrom quickscan import cli\nfrom quickscan._io import "
+            "atomic_write\ncli._on_terminate()\ndef write(tmp):\n    Path(tmp).write_text('antwoorden')\n"
+            "    print('ready', flush=True)\n    time.sleep(60)\n"
+            f"try:\n    atomic_write({str(tmp_path / 'codings.csv')!r}, write)\nexcept KeyboardInterrupt:\n    sys.exit(130)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env) as child:
+        assert child.stdout.readline().strip() == "ready"
+        assert [p.name for p in tmp_path.iterdir()][0].endswith(".tmp")
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=30) == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_study_second_run_into_a_locked_folder_stops_with_a_message(tmp_path, capsys):
+    from quickscan._io import output_lock
+    from quickscan.cli import main
+    from quickscan.errors import OutputError
+
+    with output_lock(tmp_path):
+        with pytest.raises(OutputError, match=r"another quickscan run \(pid \d+, started .*\) is writing"):
+            run_report(Study(data=(SAMPLE / "T0",), families=("uitgangspunten",), out=tmp_path))
+        assert main(["report", str(SAMPLE / "T0"), "--out", str(tmp_path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "wait until it has finished, or write to another folder" in err
+    with output_lock(tmp_path):  # released: the next run gets it
+        pass
+
+
+def test_study_stale_temporary_files_of_a_killed_run_are_removed(tmp_path):
+    from quickscan._io import output_lock
+
+    (tmp_path / "charts").mkdir()
+    stale = [tmp_path / ".tables.xlsx.k3j_9xq2.tmp", tmp_path / "charts" / ".basisset-T0-totaal.png.abcdefgh.tmp"]
+    for path in stale:
+        path.write_text("antwoorden")
+    (tmp_path / "notes.tmp").write_text("mine")  # not quickscan's: kept
+    with output_lock(tmp_path) as removed:
+        assert removed == 2
+    assert not any(p.exists() for p in stale) and (tmp_path / "notes.tmp").exists()

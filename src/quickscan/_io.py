@@ -7,7 +7,9 @@ import errno
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -330,3 +332,70 @@ def mark_output_folder(folder: str | PathLike[str]) -> Path:
         atomic_write(marker, lambda tmp: Path(tmp).write_text("This folder holds the output of quickscan report. quickscan does not read forms in it.\n",
                           "utf-8"))
     return marker
+
+
+# -- one run per output folder, and no temporary files left behind ----------------------------------
+
+LOCK_FILE = ".quickscan.lock"
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # what atomic_write's mkstemp names
+
+
+@contextmanager
+def output_lock(folder: str | PathLike[str]):
+    """Hold the lock of an output folder for one run; a second run into it stops with a message.
+
+    The lock is an OS lock on ``folder/.quickscan.lock`` (``flock``; ``msvcrt.locking`` on
+    Windows): the system releases it when the process ends in any way (Ctrl-C, kill, out
+    of memory), so a killed run never leaves the folder locked. While it is held, the
+    temporary files a killed run left behind (``.name.xxxxxxxx.tmp``, possibly holding
+    answers) are removed; yields their number.
+    """
+    from .errors import OutputError
+
+    folder = Path(folder)
+    path = folder / LOCK_FILE
+    try:
+        fh = open(path, "a+")
+    except OSError as exc:
+        raise output_error(path, exc, folder=folder) from None
+    try:
+        try:
+            _lock(fh)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise OutputError(folder, f"another quickscan run ({holder}) is writing into this folder; wait until it "
+                              "has finished, or write to another folder (--out)") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, started {time.strftime('%H:%M:%S')}")
+        fh.flush()
+        yield remove_stale_temporaries(folder)
+    finally:
+        fh.close()  # releases the lock
+
+
+def _lock(fh) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def remove_stale_temporaries(folder: str | PathLike[str]) -> int:
+    """Remove the temporary files of :func:`atomic_write` below ``folder`` (left by a killed run).
+
+    Call it only while holding :func:`output_lock`: a running writer's file looks the same.
+    """
+    removed = 0
+    for top, _, names in os.walk(folder):
+        for name in names:
+            if _TEMPORARY.match(name):
+                Path(top, name).unlink(missing_ok=True)
+                removed += 1
+    return removed

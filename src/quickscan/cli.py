@@ -14,6 +14,7 @@ Exit codes: 0 fine, 1 problems in the input, 2 usage.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import QuickscanError, UsageError
 
     shown, warnings.showwarning = warnings.showwarning, _show_warning
+    terminate = _on_terminate()
     try:
         return args.run(args)
     except (FileNotFoundError, UsageError) as exc:
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except QuickscanError as exc:  # a codebook, template or review sheet with problems; an output not written
         print(f"quickscan: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: temporary files and the chart process are gone by now
+        print("quickscan: stopped; nothing half-written is left (the files written before stay)", file=sys.stderr)
         return 130
     except MemoryError:
         print("quickscan: out of memory; read fewer files at once, or use a machine with more memory",
@@ -59,6 +62,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         warnings.showwarning = shown
+        if terminate is not None:
+            signal.signal(signal.SIGTERM, terminate)
+
+
+def _on_terminate():
+    """Make SIGTERM (``kill``, a job scheduler stopping the run) end the run as Ctrl-C does: every
+    ``finally`` runs, so no temporary file stays behind. Returns the handler it replaced."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -22,7 +22,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from ._io import make_output_folder, mark_output_folder
+from ._io import make_output_folder, mark_output_folder, output_lock
 from .errors import StudyError, UsageError, WrongTemplateError
 
 __all__ = ["Study", "Report", "load_study", "run_report", "check_template_fit", "write_starter", "MIN_FIT"]
@@ -264,17 +264,24 @@ def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None):
 
 
 def _report_with(study: Study, template, codebook, families: list[str], pool, echo) -> Report:
-    from .coding import code_corpus, present
-    from .review import apply_review, read_review_sheet, write_review_sheet
-
     corpus = _read_data(study, template)
     echo(corpus.summary())
     check_template_fit(corpus)
     if corpus.answers.empty:
         return Report(study, (), corpus, None, codebook, tuple(families))
+    make_output_folder(study.out)
+    mark_output_folder(study.out)  # a later run over a folder holding this one does not read it
+    with output_lock(study.out) as stale:  # one run per folder; what a killed run left is removed
+        if stale:
+            echo(f"removed {stale} temporary file(s) a stopped run left in {study.out}")
+        return _write_report(study, corpus, codebook, families, pool, echo)
+
+
+def _write_report(study: Study, corpus, codebook, families: list[str], pool, echo) -> Report:
+    from .coding import code_corpus, present
+    from .review import apply_review, read_review_sheet, write_review_sheet
+
     out, review = study.out, study.out / "review.xlsx"
-    make_output_folder(out)
-    mark_output_folder(out)  # a later run over a folder holding this one does not read it
     waves = list(corpus.waves)
     compare = (waves[0], waves[-1]) if len(waves) > 1 else None
     charts = _charts(families, waves, compare)
@@ -422,9 +429,45 @@ def _chart_pool():
     from concurrent.futures import ProcessPoolExecutor
 
     # one worker: the jobs run in order in one process, which keeps the data sent first
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent,
+                               initargs=(os.getpid(),))
+    try:
         pool.submit(_warm_up)
         yield pool
+    except BaseException:  # an error, Ctrl-C, SIGTERM: stop the charts now instead of drawing the rest
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the chart process: end when the report process ends, however it ends (Ctrl-C, kill, out of memory).
+
+    On Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); everywhere a
+    thread checks once a second that the parent is still there.
+    """
+    import os
+    import signal
+    import threading
+    import time
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before this line
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="quickscan-parent-watch").start()
 
 
 def _submit(pool, function, *args):

@@ -474,12 +474,14 @@ def _xlsx_tables(path: Path, codebook) -> list[_Table]:
 def _csv_table(path: Path, codebook) -> _Table | None:
     import csv
 
+    from ._io import csv_value
+
     family, wave = _split_name(path.stem, "-")
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             grid = []
             for row in csv.reader(fh):
-                grid.append(row[:MAX_TABLE_COLUMNS])
+                grid.append([csv_value(cell) for cell in row[:MAX_TABLE_COLUMNS]])  # undo the ' of write_csv_tables
                 if len(grid) > MAX_TABLE_ROWS:
                     break
     except (OSError, UnicodeDecodeError, csv.Error) as exc:

@@ -394,3 +394,63 @@ def test_privacy_key_csv_is_neutralised_and_round_trips(tmp_path):
     assert "'+31 6 12345678" in key_path.read_text("utf-8")  # not a formula in Excel
     assert read_key(key_path)["original"].tolist() == ["Jan Jansen", "+31 6 12345678"]
     assert restore(safe, key_path).answer("pilot-x", 3) == "Jan Jansen, +31 6 12345678"
+
+
+# -- personal data outside the personal questions ------------------------------------------------
+
+CONTACT = "Sanne de Wit, 06-12349902, s.dewit@example.org"
+
+
+def _lost_contact_row() -> Corpus:
+    """The contact row lost its number and wording: name, phone and e-mail read into question 2."""
+    return Corpus.from_answers(make_answers("Buurtcirkel Zeist", "T0", {
+        1: "Buurtcirkel Zeist", 2: f"Zeist\n{CONTACT}\nWe werken in de wijk.", 3: "", 9: "Een eigen woning."}))
+
+
+def test_privacy_contact_row_under_another_question_is_flagged_on_reading(tmp_path, write_form, answers):
+    from quickscan.ingest import read_files
+
+    form = write_form({**answers, 2: f"Zeist\n\n{CONTACT}", 3: ""}, name="T0-vorm.docx")
+    corpus = read_files([form])
+    warning = corpus.problems[corpus.problems.code == "W141"].iloc[0]
+    assert warning.severity == "warning" and warning.source == str(form)
+    assert "question 2" in warning.message and "phone number" in warning.message and "e-mail" in warning.message
+
+
+def test_privacy_contact_row_under_another_question_is_hidden_and_offsets_follow():
+    from quickscan.privacy import hide_personal_elsewhere
+
+    safe = hide_personal_elsewhere(_lost_contact_row())
+    assert safe.answer("buurtcirkel-zeist", 2) == ("Zeist\n[pilotleider P01], [telefoon], [e-mail]\n"
+                                                   "We werken in de wijk.")
+    assert safe.answer("buurtcirkel-zeist", 9) == "Een eigen woning."
+
+
+def test_privacy_contact_row_under_another_question_stays_out_of_the_qdpx(tmp_path):
+    from quickscan.refi import read_qdpx, write_qdpx
+
+    corpus = _lost_contact_row()
+    text = corpus.answer("buurtcirkel-zeist", 2)
+    start = text.index("wijk")
+    codings = pd.DataFrame([{"pilot_id": "buurtcirkel-zeist", "wave": "T0", "question": 2, "code": "wonen",
+                             "family": "basisset", "start": start, "end": start + 4,
+                             "evidence": "We werken in de wijk.", "negated": False}])
+    path = write_qdpx(corpus, codings, tmp_path / "project.qdpx")
+    with zipfile.ZipFile(path) as z:
+        everything = b"".join(z.read(n) for n in z.namelist()).decode("utf-8", "replace")
+    for secret in ("Sanne", "Wit", "06-12349902", "s.dewit@example.org"):
+        assert secret not in everything
+    back = read_qdpx(path)
+    assert back.codings["evidence"].tolist() == ["We werken in de wijk."]
+    with_personal = write_qdpx(corpus, codings, tmp_path / "alles.qdpx", include_personal=True)
+    with zipfile.ZipFile(with_personal) as z:
+        assert b"06-12349902" in b"".join(z.read(n) for n in z.namelist())
+
+
+def test_privacy_contact_row_under_another_question_stays_out_of_the_combined_workbook(tmp_path):
+    from quickscan.ingest import read_excel, write_excel
+
+    back = read_excel(write_excel(_lost_contact_row(), tmp_path / "antwoorden.xlsx"))
+    assert "[telefoon]" in back.answer("buurtcirkel-zeist", 2) and "Sanne" not in back.answer("buurtcirkel-zeist", 2)
+    kept = read_excel(write_excel(_lost_contact_row(), tmp_path / "alles.xlsx", include_personal=True))
+    assert CONTACT in kept.answer("buurtcirkel-zeist", 2)

@@ -745,6 +745,10 @@ def to_workbook(corpus: Corpus, *, include_personal: bool = False) -> Workbook:
     """The combined workbook as an openpyxl ``Workbook`` (see :func:`write_excel`)."""
     template = corpus.template
     questions = [q for q in template.questions if include_personal or not q.personal]
+    if not include_personal:  # a contact row read into another answer: pseudonymised too
+        from .privacy import hide_personal_elsewhere
+
+        corpus = hide_personal_elsewhere(corpus)
     waves = corpus.waves or ("T0",)
     _check_waves(waves)
     wb = Workbook()
@@ -760,7 +764,9 @@ def write_excel(corpus: Corpus, path: str | PathLike[str], *, include_personal: 
 
     Row 1 holds ``Vraag`` and the pilot names; column A ``"9. Wat is het doel van de
     pilot?"``. The answers to personal questions of the template are left out unless
-    ``include_personal``. Passages that matched no question follow in rows ``Niet
+    ``include_personal``; so are e-mail addresses, phone numbers and the names beside them
+    in other answers (pseudonymised: :func:`quickscan.privacy.hide_personal_elsewhere`).
+    Passages that matched no question follow in rows ``Niet
     toegewezen (1)``, ``(2)``, ... Every cell is a text cell, never a formula, whatever it
     starts with (``=``, ``+``, ``-``, ``@``). Control characters are stored as Excel does
     (``_x000B_``) and answers over 32,767 characters continue on ``(vervolg 1)`` rows, so

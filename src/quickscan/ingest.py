@@ -115,13 +115,26 @@ def read_files(
     while True:  # out of memory while the corpus is built: leave out the largest file, say so, try again
         try:
             forms = Corpus.from_answers(form_rows, problems, template)
-            return combine([forms, *parts], aliases=aliases)
+            return _flag_personal(combine([forms, *parts], aliases=aliases))
         except MemoryError:
             forms = None
             form_rows, parts, dropped = _drop_largest(form_rows, parts)
             if dropped is None:
                 raise
             problems.append(problem("error", "E108", dropped, None, _OUT_OF_MEMORY + " (while combining the files)"))
+
+
+def _flag_personal(corpus: Corpus) -> Corpus:
+    """Warn (``W141``) about e-mail addresses, phone numbers and names outside the personal questions."""
+    from dataclasses import replace
+
+    from .corpus import _concat_problems, _problems_frame
+    from .privacy import personal_elsewhere_problems
+
+    found = personal_elsewhere_problems(corpus)
+    if not found:
+        return corpus
+    return replace(corpus, problems=_concat_problems([corpus.problems, _problems_frame(found)]))
 
 
 _OUT_OF_MEMORY = ("out of memory while reading this file; it was left out. Its text is too large for this machine: "

@@ -58,6 +58,8 @@ __all__ = [
     "FOUND_COLUMNS",
     "pseudonymize",
     "find_personal_data",
+    "find_personal_elsewhere",
+    "hide_personal_elsewhere",
     "restore",
     "read_key",
 ]
@@ -429,3 +431,115 @@ def restore(corpus, key: pd.DataFrame | str | PathLike[str]):
         texts[row] = text
     answers["answer"] = texts
     return replace(corpus, answers=answers)
+
+
+# -- personal data outside the personal questions --------------------------------------------------
+
+def find_personal_elsewhere(corpus) -> pd.DataFrame:
+    """Personal data in answers to questions that are not personal: what a contact row looks
+    like when it lost its number and wording and was read as part of another answer.
+
+    Found are e-mail addresses and phone numbers, and the person names on the lines that
+    hold them (as in a personal question: ``Jan Jansen, 06-12345678``). Columns
+    ``FOUND_COLUMNS``; ``start``/``end`` are offsets in the answer, ``row`` its row in
+    ``corpus.answers``. :func:`hide_personal_elsewhere` replaces them.
+
+    >>> from quickscan.corpus import Corpus, make_answers
+    >>> c = Corpus.from_answers(make_answers("Buurtcirkel Zeist", "T0", {
+    ...     2: "Zeist\\n\\nSanne de Wit, 06-12349902, s.dewit@example.org"}))
+    >>> find_personal_elsewhere(c)[["question", "kind", "text", "placeholder"]]
+       question   kind                text        placeholder
+    0         2   name        Sanne de Wit  [pilotleider P01]
+    1         2  phone         06-12349902         [telefoon]
+    2         2  email  s.dewit@example.org           [e-mail]
+    """
+    answers = corpus.answers
+    personal = set(corpus.template.personal_questions)
+    rows = []
+    for i, (pid, wave, q, text) in enumerate(zip(answers["pilot_id"], answers["wave"], answers["question"],
+                                                 answers["answer"])):
+        if (q is not pd.NA and q in personal) or ("@" not in text and not _PHONE_RE.search(text)):
+            continue
+        spans = [s for s in _spans(text) if s[2] in ("email", "phone")]
+        if not spans:
+            continue
+        numbers = corpus.pilots.drop_duplicates("pilot_id").set_index("pilot_id")["nr"]
+        width = max(2, len(str(int(numbers.max()))))
+        personal_qs = corpus.template.personal_questions
+        label = corpus.template.question(personal_qs[0]).pseudonym if personal_qs else "persoon"
+        person = PERSON.format(label=label, nr=str(int(numbers[pid])).zfill(width), suffix="")
+        line_start = 0
+        for line in text.split("\n"):
+            line_end = line_start + len(line)
+            if any(line_start <= s < line_end for s, *_ in spans):
+                for name in _name_of(line):
+                    for m in re.finditer(re.escape(name), line):
+                        spans.append((line_start + m.start(), line_start + m.end(), "name", person))
+            line_start = line_end + 1
+        chosen, end = [], -1
+        for s, e, kind, ph in sorted(spans, key=lambda s: (s[0], -s[1])):
+            if s >= end:
+                chosen.append((s, e, kind, ph))
+                end = e
+        rows += [{"pilot_id": pid, "wave": wave, "question": q, "row": i, "start": s, "end": e, "kind": kind,
+                  "text": text[s:e], "placeholder": ph} for s, e, kind, ph in chosen]
+    return _typed(pd.DataFrame(rows, columns=FOUND_COLUMNS))
+
+
+def hide_personal_elsewhere(corpus, found: pd.DataFrame | None = None):
+    """A copy of the corpus with the personal data of :func:`find_personal_elsewhere` replaced by
+    placeholders; the exports of a report use it unless personal data is asked for.
+
+    >>> from quickscan.corpus import Corpus, make_answers
+    >>> c = Corpus.from_answers(make_answers("Buurtcirkel Zeist", "T0", {
+    ...     2: "Zeist\\n\\nSanne de Wit, 06-12349902, s.dewit@example.org"}))
+    >>> hide_personal_elsewhere(c).answer("buurtcirkel-zeist", 2)
+    'Zeist\\n\\n[pilotleider P01], [telefoon], [e-mail]'
+    """
+    found = find_personal_elsewhere(corpus) if found is None else found
+    if found.empty:
+        return corpus
+    answers = corpus.answers.copy()
+    texts = answers["answer"].tolist()
+    for row, part in found.groupby("row", sort=False):
+        text = texts[row]
+        for r in part.sort_values("start", ascending=False).itertuples(index=False):
+            text = text[:r.start] + r.placeholder + text[r.end:]
+        texts[row] = text
+    answers["answer"] = texts
+    return replace(corpus, answers=answers)
+
+
+def personal_elsewhere_problems(corpus, found: pd.DataFrame | None = None) -> list[dict[str, str]]:
+    """One warning (``W141``) per answer holding personal data outside the personal questions."""
+    from .corpus import problem
+
+    found = find_personal_elsewhere(corpus) if found is None else found
+    answers = corpus.answers
+    out = []
+    for row, part in found.groupby("row", sort=True):
+        a = answers.iloc[int(row)]
+        where = f"question {int(a['question'])}" if not pd.isna(a["question"]) else "a passage without question"
+        kinds = ", ".join(dict.fromkeys({"email": "an e-mail address", "phone": "a phone number",
+                                         "name": "a name"}[k] for k in part["kind"]))
+        out.append(problem("warning", "W141", a["source"], a["location"] or where,
+                           f"{where} of pilot {a['pilot']!r} holds personal data ({kinds}), as if a contact row "
+                           "lost its number and wording; it is pseudonymised in the report and its exports"))
+    return out
+
+
+def shift_offset(offset: int, edits: Iterable[tuple[int, int, int]], *, end: bool = False) -> int:
+    """Where an offset of a text lands after the spans ``(start, end, new length)`` are replaced.
+
+    >>> shift_offset(20, [(5, 16, 10)]), shift_offset(8, [(5, 16, 10)]), shift_offset(8, [(5, 16, 10)], end=True)
+    (19, 5, 15)
+    """
+    delta = 0
+    for s, e, n in sorted(edits):
+        if offset >= e:
+            delta += n - (e - s)
+        elif offset > s:
+            return s + delta + (n if end else 0)
+        else:
+            break
+    return offset + delta

@@ -711,6 +711,9 @@ def to_qdpx(
     if unknown:
         raise ValueError(f"codes {unknown[:5]} are not in codebook {codebook.id!r}; pass the codebook they come from")
     personal = set(template.personal_questions)
+    if not include_personal:  # a contact row read as part of another answer: pseudonymised here too
+        corpus, found = _hide_elsewhere(corpus, found)
+        answers = corpus.answers
 
     # the forms
     forms: dict[tuple[str, str], dict[str, Any]] = {}
@@ -812,6 +815,38 @@ def to_qdpx(
     return buffer.getvalue()
 
 
+def _hide_elsewhere(corpus, codings: pd.DataFrame):
+    """The corpus with personal data outside the personal questions pseudonymised
+    (:func:`quickscan.privacy.hide_personal_elsewhere`), and the codings' offsets moved with it."""
+    from .privacy import find_personal_elsewhere, hide_personal_elsewhere, shift_offset
+
+    spans = find_personal_elsewhere(corpus)
+    if spans.empty:
+        return corpus, codings
+    edits: dict[tuple, list[tuple[int, int, int]]] = defaultdict(list)
+    texts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for r in spans.itertuples(index=False):
+        q = None if pd.isna(r.question) else int(r.question)
+        edits[(r.pilot_id, r.wave, q)].append((int(r.start), int(r.end), len(r.placeholder)))
+        texts[(r.pilot_id, r.wave)].append((r.text, r.placeholder))
+    rows = []
+    for r in codings.to_dict("records"):
+        q = None if pd.isna(r.get("question")) else int(r["question"])
+        key = (r["pilot_id"], r["wave"])
+        if key in texts:
+            for text, placeholder in texts[key]:
+                if isinstance(r.get("evidence"), str):
+                    r["evidence"] = r["evidence"].replace(text, placeholder)
+            has = not (pd.isna(r.get("start")) or pd.isna(r.get("end")))
+            if q is None and (r["pilot_id"], r["wave"], None) in edits:
+                r["start"] = r["end"] = None  # several passages: found again by its evidence
+            elif has and (*key, q) in edits:
+                r["start"] = shift_offset(int(r["start"]), edits[(*key, q)])
+                r["end"] = shift_offset(int(r["end"]), edits[(*key, q)], end=True)
+        rows.append(r)
+    return hide_personal_elsewhere(corpus, spans), pd.DataFrame(rows, columns=codings.columns)
+
+
 def _span(row: Mapping[str, Any], sections: list[_Section], q: int | None) -> tuple[int, int] | None:
     """Where a coding lies in the composed text of its form (None: the whole source)."""
     candidates = [s for s in sections if s.question == q]
@@ -860,7 +895,10 @@ def write_qdpx(
     codebook : Codebook, optional
         The codebook of the codings (default: the bundled one).
     include_personal : bool
-        Also write the template's personal questions (names, phones, e-mail).
+        Also write the template's personal questions (names, phones, e-mail). Without it,
+        e-mail addresses, phone numbers and the names beside them found in other answers (a
+        contact row read as part of question 2) are pseudonymised too
+        (:func:`quickscan.privacy.hide_personal_elsewhere`), the codings moved with the text.
     name : str
         The project name shown by the other tool.
 

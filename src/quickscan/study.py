@@ -264,9 +264,16 @@ def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None):
 
 
 def _report_with(study: Study, template, codebook, families: list[str], pool, echo) -> Report:
+    from .privacy import find_personal_elsewhere, hide_personal_elsewhere
+
     corpus = _read_data(study, template)
     echo(corpus.summary())
     check_template_fit(corpus)
+    found = find_personal_elsewhere(corpus)
+    if not found.empty:  # a contact row read as part of another answer: never into the outputs
+        corpus = hide_personal_elsewhere(corpus, found)
+        echo(f"personal data outside the personal questions ({len(found)} e-mail address(es), phone number(s) "
+             f"or name(s), in {found['row'].nunique()} answer(s)) is pseudonymised in every output")
     if corpus.answers.empty:
         return Report(study, (), corpus, None, codebook, tuple(families))
     make_output_folder(study.out)

@@ -234,18 +234,27 @@ def csv_value(text: Any) -> Any:
 
 def csv_frame(frame):
     """A copy of a DataFrame with :func:`csv_cell` applied to its text cells, column names and index."""
-    out = frame.copy()
+    import pandas as pd
+
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     for column in out.columns:
         values = out[column]
-        if values.dtype == object or str(values.dtype) in ("str", "string"):  # vectorised: codings have millions
+        if values.dtype == object or str(values.dtype) in ("str", "string"):
+            distinct = values.unique()  # ids, waves, codes: a few distinct values, checked one by one
+            if len(distinct) < len(values) // 4 and not any(isinstance(v, str) and v.startswith(_ACTIVE)
+                                                            for v in distinct):
+                continue
             try:
-                active = values.str.startswith(_ACTIVE).fillna(False).astype(bool)
+                active = values.str[:1].isin(_ACTIVE)
             except AttributeError:  # no text in the column (only None, numbers)
                 continue
             if active.any():
-                out[column] = values.where(~active, "'" + values.astype(str))
+                values = values.copy()
+                values[active] = "'" + values[active].astype(str)
+                out[column] = values
     out.columns = [csv_cell(c) for c in out.columns]
-    out.index = out.index.map(csv_cell)
+    if not isinstance(out.index, pd.RangeIndex) and (out.index.dtype == object or str(out.index.dtype) == "str"):
+        out.index = pd.Index([csv_cell(v) for v in out.index], name=frame.index.name)  # pilot names: short
     out.index.name = csv_cell(frame.index.name)
     return out
 

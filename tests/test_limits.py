@@ -42,7 +42,7 @@ def test_limits_qdpx_sources_pointing_at_one_member_count_every_reference(tmp_pa
     with pytest.raises(errors.RefiError) as info:
         read_qdpx(path)
     message = str(info.value)
-    assert "bom.qdpx" in message and "Sources/big.txt" in message
+    assert "bom.qdpx" in message and "120 text sources" in message and "Sources/big.txt" in message
     assert "limit 10 MiB unpacked per file" in message and "QUICKSCAN_MAX_UNPACKED_MB=" in message
     monkeypatch.setenv("QUICKSCAN_MAX_UNPACKED_MB", "1000")  # raised: read, the member unpacked once
     project = read_qdpx(path)

@@ -1179,6 +1179,7 @@ def read_qdpx(
     source_rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     sources_el = _kid(root, "Sources")
+    _check_references(_kids(sources_el, "TextSource") if sources_el is not None else [], z)
     for src in _kids(sources_el, "TextSource") if sources_el is not None else []:
         guid = (src.get("guid") or "").strip("{}").lower()
         name = src.get("name") or guid
@@ -1250,6 +1251,27 @@ def read_qdpx(
                            ["guid", "name", "pilot_id", "pilot", "wave", "composed", "characters"])
     cases = pd.DataFrame(case_rows, columns=None if case_rows else ["guid", "name", "sources"])
     return RefiProject(cb, codings, read_corpus, sources, cases, origin=root.get("origin") or "")
+
+
+def _check_references(sources, z: _Zip) -> None:
+    """Refuse a project whose text sources, each reference counted, would unpack to more than the
+    budget ``unpacked``, before any source is read (120 sources pointing at one 60 MB member)."""
+    from ._limits import check
+
+    total, biggest = z.spent, None
+    for src in sources:
+        ref = (src.get("plainTextPath") or "").strip()
+        if not ref.lower().startswith("internal://"):
+            continue
+        file = ref[len("internal://"):].lstrip("/")
+        info = z.find(f"sources/{file}") or z.find(file)
+        if info is not None:
+            total += info.file_size
+            biggest = max(biggest or info, info, key=lambda i: i.file_size)
+    if biggest is not None:
+        check("unpacked", total, z.path, f"its {len(sources)} text sources (each reference counted; the largest, "
+              f"{biggest.filename}, is {biggest.file_size / 2**20:,.1f} MiB) would unpack to {total / 2**20:,.0f} MiB",
+              error=RefiError)
 
 
 def _source_text(src, z: _Zip, member: str) -> str:

@@ -327,7 +327,7 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
     echo(f"\nSelective coding with {codebook.name!r}: {coded}")
     echo(review_message(placed, review))
     if families:
-        echo(_pilots_per_code(present(codings), codebook, families[0], template.unit.plural))
+        echo(_pilots_per_code(present(codings), codebook, families[0], corpus.template.unit.plural))
     return Report(study, tuple(written), corpus, codings, codebook, tuple(families), coded, placed)
 
 

@@ -13,7 +13,7 @@ from docx import Document
 from quickscan import errors
 from quickscan.cli import main
 from quickscan.verify import CLAIM_COLUMNS, check_draft, read_draft, read_tables, write_claims
-from tests.conftest import REALDOCS, SAMPLE
+from tests.conftest import SAMPLE, real_files
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -274,13 +274,13 @@ def test_verify_tables_that_are_not_quickscans_are_refused(tmp_path):
         read_tables(tmp_path / "x.txt")
 
 
-@pytest.mark.parametrize("path", sorted(REALDOCS.glob("*.xlsx")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", real_files("*.xlsx"))
 def test_verify_real_workbooks_are_not_taken_for_tables(path):
     with pytest.raises(errors.InputError):
         read_tables(path)
 
 
-@pytest.mark.parametrize("path", sorted(REALDOCS.glob("*.docx")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", real_files("*.docx"))
 def test_verify_real_word_files_are_read_without_false_claims(path):
     assert check_draft(path, vd.tables())["verdict"].eq("differs").sum() == 0
 

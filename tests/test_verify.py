@@ -205,6 +205,15 @@ def test_verify_beschermd_wonen_is_not_the_code_wonen():
     assert claims["verdict"].tolist() == ["unchecked"]
 
 
+def test_verify_short_labels_are_found_only_when_they_are_acronyms():
+    table = pd.DataFrame({"IPS": ["X", "X", ""], "Werk": ["X", "", ""]}, dtype=object,
+                         index=pd.Index(["A", "B", "C"], name="Pilot"))
+    table.loc["Totaal"] = [2, 1]
+    claims = check_draft(["Inleiding", "Drie pilots werken met IPS.", "Twee pilots noemen het werk zwaar."],
+                         {"basisset": table})
+    assert claims[["label", "verdict"]].values.tolist() == [["IPS", "differs"], ["", "unchecked"]]
+
+
 def test_verify_family_not_in_the_tables_is_unchecked_with_the_reason():
     claims = check(["Randvoorwaarden", "Zes projecten noemen menskracht als randvoorwaarde."])
     assert claims["verdict"].tolist() == ["unchecked"]

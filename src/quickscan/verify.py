@@ -1087,7 +1087,8 @@ def _label_keys(codes: Sequence[_Code]) -> list[_Key]:
         outer = re.sub(r"\([^)]*\)", " ", label)
         for text in (outer, *inner):
             folded = tuple(_fold(text).split())
-            if folded and len(" ".join(folded)) >= 5 and not set(folded) <= _STOP | _GENERIC:
+            acronym = len(folded) == 1 and len(folded[0]) >= 2 and text.strip().isupper()  # "IPS", "LVB"
+            if folded and (len(" ".join(folded)) >= 5 or acronym) and not set(folded) <= _STOP | _GENERIC:
                 keys.append(_Key(folded, code, False))
         for word in _fold(label).split():
             words_of.setdefault(word, set()).add(code.label)

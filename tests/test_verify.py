@@ -214,6 +214,17 @@ def test_verify_short_labels_are_found_only_when_they_are_acronyms():
     assert claims[["label", "verdict"]].values.tolist() == [["IPS", "differs"], ["", "unchecked"]]
 
 
+@pytest.mark.parametrize(("sentence", "verdicts"), [
+    ("Van de vijftien projecten noemen er elf wonen.", ["unchecked", "agrees"]),
+    ("Van de 15 projecten noemen er 12 wonen.", ["unchecked", "differs"]),
+    ("Van de vier projecten noemen er drie wonen.", ["unchecked", "unchecked"]),  # a subset of the 15
+])
+def test_verify_count_after_er_takes_the_unit_of_the_group_before_it(sentence, verdicts):
+    claims = check(["Inleiding", sentence])
+    assert claims["verdict"].tolist() == verdicts, claims[["claim", "reason"]]
+    assert claims["label"].tolist()[1] == "Wonen"
+
+
 def test_verify_family_not_in_the_tables_is_unchecked_with_the_reason():
     claims = check(["Randvoorwaarden", "Zes projecten noemen menskracht als randvoorwaarde."])
     assert claims["verdict"].tolist() == ["unchecked"]

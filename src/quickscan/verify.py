@@ -857,6 +857,14 @@ class _Scanner:
             return (i + 3, y) if y is not None else (i + 2, None)
         return None
 
+    def group_before(self, i: int) -> int | None:
+        """Y of the nearest ``van de Y <unit>`` before ``i`` in the sentence, if any."""
+        for k in range(i - 1, -1, -1):
+            of = self.of_the(k)
+            if of is not None and of[1] is not None and self.unit_after(of[0]) is not None:
+                return of[1]
+        return None
+
     def tail(self, i: int, claim: _Claim, *, need_unit: bool = True) -> _Claim | None:
         """The unit noun after a quantifier: ``[van de [Y]] [adjectives] unit``."""
         of = self.of_the(i)
@@ -970,8 +978,9 @@ class _Scanner:
                 claim.kind, claim.note = "example", "'één van de ...' introduces an example, not a count"
             return claim
         unit = self.unit_after(j + 1, singular=value == 1)
-        if unit is None:
-            return None
+        if unit is None:  # "Van de 15 projecten noemen er 12 wonen": the unit is the group's
+            y = self.group_before(i) if self.word(i - 1) == "er" else None
+            return _Claim(i, j + 1, kind, value, denominator=y, unit=False) if y is not None else None
         claim = _Claim(i, unit[0], kind, value)
         if set(unit[1]) & _OTHER_WORDS:
             claim.note = f"'{' '.join(unit[1])}': a subset named before"

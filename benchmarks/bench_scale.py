@@ -1,7 +1,7 @@
 """Benchmark: ``quickscan report`` at national scale, on N generated, distinct forms.
 
     python benchmarks/bench_scale.py                    # N = 15, 150, 1500
-    python benchmarks/bench_scale.py --n 10000          # takes a while (generating too)
+    python benchmarks/bench_scale.py --n 15 150 1500 10000 --steps   # takes a while (generating too)
     python benchmarks/bench_scale.py --n 1500 --steps   # also time every step in one process
 
 Forms are generated (not committed) into ``benchmarks/_work/scale-N/T0`` and ``T1``: N forms
@@ -13,8 +13,10 @@ cached twice and the vocabulary grows with N a little, as in a real programme.
 
 Per N it prints the whole command, as a researcher runs it, in a fresh process (wall time,
 time per form, CPU of the process and its chart process, peak memory of the largest
-process), and with ``--steps`` each step of the same pipeline timed in a child process,
-with the peak memory (RSS, sampled) during the step.
+process), and with ``--steps`` each step of the same pipeline timed in a child process
+(the command's own functions, in the order it runs them on one core), with the peak memory
+(RSS, sampled) during the step; with several N, a table of ms per form per step and how
+each step grows with N (time ~ N^k).
 
 Goals (issue 13): 1,500 forms under 45 s wall and 1 GB peak on a 2-core machine;
 10,000 forms complete with bounded memory.
@@ -99,18 +101,27 @@ def generate(n: int) -> Path:
     return folder
 
 
-def _report(folder: Path, out: Path, serial: bool) -> dict:
-    """The whole command in a fresh process: wall, CPU (with children), peak MiB of the largest process."""
+_WRAPPER = ("import resource, subprocess, sys\n"
+            "code = subprocess.run(sys.argv[1:]).returncode\n"
+            "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+            "sys.exit(code)\n")
+
+
+def _report(folder: Path, out: Path, serial: bool, refi: bool = False) -> dict:
+    """The whole command in a fresh process: wall, CPU (with children), peak MiB of the largest
+    process (main or chart process; measured by a wrapper process of this run alone)."""
     env = dict(os.environ, QUICKSCAN_SERIAL="1" if serial else "")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "quickscan.cli", "report", str(folder / "T0"), "--compare", str(folder / "T1"),
-         "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+        [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "quickscan.cli", "report", str(folder / "T0"),
+         "--compare", str(folder / "T1"), "--out", str(out), *(["--refi"] if refi else [])],
+        cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = [int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("MAXRSS ")]
     return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "peak": after.ru_maxrss / 1024, "exit": done.returncode,
+            "peak": peak[-1] / 1024 if peak else float("nan"), "exit": done.returncode,
             "traceback": "Traceback" in done.stderr, "stderr": done.stderr[-2000:]}
 
 
@@ -141,8 +152,10 @@ class _Peak:
         self.peak = max(self.peak, self._rss())
 
 
-def steps(folder: Path) -> list[tuple[str, float, float]]:
-    """(step, seconds, peak MiB during the step) of the report pipeline in this process, serially."""
+def steps(folder: Path, refi: bool = False) -> list[tuple[str, float, float]]:
+    """(step, seconds, peak MiB during the step) of ``quickscan report`` in this process, serially:
+    the functions the command calls, in the order it calls them with one core (QUICKSCAN_SERIAL=1:
+    the charts are drawn first, where two cores draw them in a second process meanwhile)."""
     out: list[tuple[str, float, float]] = []
 
     def step(name, function):
@@ -153,47 +166,58 @@ def steps(folder: Path) -> list[tuple[str, float, float]]:
         return result
 
     import quickscan.cli  # noqa: F401
-    from quickscan import charts
-    from quickscan.codebook import default_codebook
     from quickscan.coding import code_corpus, pipeline
-    from quickscan.corpus import combine
-    from quickscan.export import write_csv_tables, write_docx, write_xlsx
-    from quickscan.ingest import read_folder
-    from quickscan.refi import write_qdpx
+    from quickscan.privacy import find_personal_elsewhere, hide_personal_elsewhere
     from quickscan.review import write_review_sheet
+    from quickscan.study import Study, _chart_data, _charts, _draw_chart, _keep, _read_data, _submit, _writers
 
-    codebook = step("codebook + spaCy pipeline", lambda: (default_codebook(), pipeline())[0])
-    corpus = step("ingest", lambda: combine([read_folder(folder / "T0", progress=False),
-                                               read_folder(folder / "T1", progress=False)]))
-    codings = step("coding", lambda: code_corpus(corpus, codebook))
-    families = [f.id for f in codebook.families if f.kind != "fact"]
-    waves = list(corpus.waves)
     with tempfile.TemporaryDirectory() as tmp:
-        o = Path(tmp)
-        step("tables.xlsx", lambda: write_xlsx(o / "tables.xlsx", codings, corpus, codebook=codebook,
-                                               families=families))
-        step("review.xlsx", lambda: write_review_sheet(codings, o / "review.xlsx", corpus=corpus, codebook=codebook))
-        step("Word reports", lambda: [write_docx(o / f"report-{w}.docx", codings, corpus, codebook=codebook,
-                                                 families=families, wave=w, charts=False,
-                                                 compare=(waves[0], waves[-1]) if w == waves[-1] else None)
-                                      for w in waves])
-        step("tables/*.csv + codings.csv", lambda: (write_csv_tables(o / "tables", codings, corpus, codebook=codebook,
-                                                                     families=families),
-                                                    codings.to_csv(o / "codings.csv", index=False)))
+        study = Study(data=(folder / "T0", folder / "T1"), out=Path(tmp), refi=refi)
+        template = study.read_template()
+        codebook = step("codebook + spaCy pipeline", lambda: (study.read_codebook(template), pipeline())[0])
+        corpus = step("ingest", lambda: _read_data(study, template))
 
-        def draw():
-            for family in families:
-                for wave in waves:
-                    charts.save_chart(charts.plot_totals(codings, corpus, family=family, wave=wave, codebook=codebook),
-                                      o / f"{family}-{wave}", formats=("png",))
-                    charts.save_chart(charts.plot_matrix(codings, corpus, family=family, wave=wave, codebook=codebook),
-                                      o / f"{family}-{wave}-m", formats=("png",))
-                charts.save_chart(charts.plot_waves(codings, corpus, family=family, codebook=codebook),
-                                  o / f"{family}-w", formats=("png",))
+        def personal():
+            found = find_personal_elsewhere(corpus)
+            return hide_personal_elsewhere(corpus, found) if not found.empty else corpus
 
-        step("charts (PNG)", draw)
-        step("project.qdpx", lambda: write_qdpx(corpus, codings, o / "project.qdpx", codebook=codebook))
+        corpus = step("personal data elsewhere", personal)
+        codings = step("coding", lambda: code_corpus(corpus, codebook))
+        families = [f.id for f in codebook.families if f.kind != "fact"]
+        waves = list(corpus.waves)
+        compare = (waves[0], waves[-1])
+        charts = _charts(families, waves, compare)
+
+        def draw():  # as the command draws them without a chart process
+            _keep(*_chart_data(codings, corpus), codebook)
+            return {key: _submit(None, _draw_chart, *chart, study.out / "charts", ("png",))
+                    for key, chart in charts.items()}
+
+        drawn = step(f"charts ({len(charts)} PNG)", draw)
+        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn):
+            step(name, write)
+        step("review.xlsx", lambda: write_review_sheet(codings, study.out / "review.xlsx", corpus=corpus,
+                                                       codebook=codebook, families=families))
     return out
+
+
+def growth(results: dict[int, list[tuple[str, float, float]]]) -> list[str]:
+    """Lines of a table: per step, ms per form at each N, and how the time grows from one N to the
+    next as an exponent (time ~ N^k: 1.0 is linear, 2.0 quadratic; shown for steps of 0.5 s and more)."""
+    import math
+
+    ns = sorted(results)
+    names = list(dict.fromkeys(name for n in ns for name, _, _ in results[n]))
+    lines = [f"{'step, ms/form at N =':<30}" + "".join(f"{n:>9}" for n in ns) + "   growth k (t ~ N^k)"]
+    for name in names:
+        seconds = {n: next((t for step, t, _ in results[n] if step == name), None) for n in ns}
+        cells = "".join(f"{1000 * seconds[n] / n:>9.2f}" if seconds[n] is not None else f"{'-':>9}" for n in ns)
+        ks = []
+        for a, b in zip(ns, ns[1:]):
+            ta, tb = seconds[a], seconds[b]
+            ks.append(f"{math.log(tb / ta) / math.log(b / a):.2f}" if ta and tb and max(ta, tb) >= 0.5 else "-")
+        lines.append(f"{name[:30]:<30}{cells}   {' '.join(ks)}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -202,13 +226,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs of the whole command per N (median shown)")
     parser.add_argument("--steps", action="store_true", help="also time every step in a child process")
     parser.add_argument("--serial", action="store_true", help="no chart process (QUICKSCAN_SERIAL=1)")
+    parser.add_argument("--refi", action="store_true", help="the command with --refi (project.qdpx, codebook.qdc)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(steps(args.child)))
+        print(json.dumps(steps(args.child, args.refi)))
         return
-    print(f"quickscan report on N generated forms, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"quickscan report{' --refi' if args.refi else ''} on N generated forms, {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f}")
     print(f"{'N':>6} {'wall s':>8} {'ms/form':>8} {'cpu s':>7} {'peak MiB':>9}  exit")
+    results: dict[int, list[tuple[str, float, float]]] = {}
     for n in args.n:
         start = time.perf_counter()
         folder = generate(n)
@@ -216,21 +243,28 @@ def main(argv: list[str] | None = None) -> None:
         runs = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as out:
-                runs.append(_report(folder, Path(out), args.serial))
+                runs.append(_report(folder, Path(out), args.serial, args.refi))
         runs.sort(key=lambda r: r["wall"])
         r = runs[len(runs) // 2]
         print(f"{n:>6} {r['wall']:>8.1f} {1000 * r['wall'] / n:>8.1f} {r['cpu']:>7.1f} {r['peak']:>9.0f}  {r['exit']}"
-              + (" TRACEBACK" if r["traceback"] else "") + (f"   (forms generated in {made:.0f} s)" if made > 1 else ""))
+              + (" TRACEBACK" if r["traceback"] else "") + (f"   (forms generated in {made:.0f} s)" if made > 1 else "")
+              + f"   load {os.getloadavg()[0]:.1f}")
         if r["traceback"] or r["exit"] not in (0, 1):
             print(r["stderr"])
         sys.stdout.flush()
         if args.steps:
-            child = subprocess.run([sys.executable, __file__, "--child", str(folder)], check=True,
-                                   capture_output=True, text=True, env=dict(os.environ, QUICKSCAN_SERIAL="1"))
-            for name, seconds, peak in json.loads(child.stdout.strip().splitlines()[-1]):
+            child = subprocess.run([sys.executable, __file__, "--child", str(folder), *(["--refi"] if args.refi else [])],
+                                   check=True, capture_output=True, text=True,
+                                   env=dict(os.environ, QUICKSCAN_SERIAL="1"))
+            results[n] = json.loads(child.stdout.strip().splitlines()[-1])
+            for name, seconds, peak in results[n]:
                 print(f"         {name:<28} {seconds:>7.2f} s {1000 * seconds / n:>7.2f} ms/form {peak:>7.0f} MiB")
             sys.stdout.flush()
-    print("peak: largest resident set of the command's processes (main or chart process).")
+    print("peak: largest resident set of the command's processes (main or chart process); a step's peak is the\n"
+          "resident set of the one process running all steps, sampled during the step.")
+    if len(results) > 1:
+        print()
+        print("\n".join(growth(results)))
 
 
 if __name__ == "__main__":

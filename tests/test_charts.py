@@ -99,9 +99,11 @@ def texts(fig) -> str:
 def squares(ax, grid: pd.DataFrame) -> set[tuple[str, str]]:
     """(pilot, code) of ``grid`` of every filled square of a plot_matrix chart, by position."""
     out = set()
-    for p in ax.patches:
-        x, y = p.get_x() + p.get_width() / 2, p.get_y() + p.get_height() / 2
+    for path in ax.collections[0].get_paths():
+        (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+        x, y = (x0 + x1) / 2, (y0 + y1) / 2
         assert x == pytest.approx(round(x)) and y == pytest.approx(round(y))  # centred in its cell
+        assert 0 < x1 - x0 < 1 and 0 < y1 - y0 < 1  # inside it
         out.add((grid.index[round(y)], grid.columns[round(x)]))
     return out
 
@@ -191,7 +193,7 @@ def test_charts_matrix_on_the_sample(sample):
     corpus, codings = sample
     m = code_matrix(codings, corpus, family="basisset", wave="T1").drop(index=TOTAL)
     ax = plot_matrix(codings, corpus, family="basisset", wave="T1")
-    assert len(ax.patches) == int((m == "X").to_numpy().sum())
+    assert len(ax.collections[0].get_paths()) == int((m == "X").to_numpy().sum())
     assert ticks(ax.get_xticklabels()) == list(m.columns)
     assert squares(ax, m) == {(p, c) for p in m.index for c in m.columns if m.loc[p, c] == "X"}
     assert ticks(ax.get_yticklabels())[0] == "1. Gebiedsteam GGZ Houten"
@@ -207,7 +209,7 @@ def test_charts_matrix_height_grows_with_the_pilots_and_labels_stay_readable(cb,
     assert width == pytest.approx(16 / 2.54)
     assert height > n * 0.08 and (n < 100 or height < 11)  # 100 pilots fit about one A4 page
     assert min(t.get_fontsize() for t in ax.get_yticklabels()) >= 5
-    assert len(ax.patches) == len(corpus.pilot_ids[::2])
+    assert len(ax.collections[0].get_paths()) == len(corpus.pilot_ids[::2])
 
 
 def test_charts_matrix_many_codes_use_a4_landscape(sample):
@@ -295,7 +297,7 @@ def test_charts_draw_on_the_given_axes_and_return_it(cb, mini, plot, kwargs):
     fig, ax = plt.subplots()
     assert plot(codings, corpus, family="basis", codebook=cb, ax=ax, **kwargs) is ax
     assert fig.get_size_inches().tolist() == pytest.approx(plt.rcParams["figure.figsize"])  # not resized
-    assert len(ax.patches) > 0
+    assert len(ax.patches) + len(ax.collections) > 0
 
 
 @pytest.mark.parametrize("plot, kwargs", PLOTS)
@@ -323,14 +325,14 @@ def png_size(path) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def test_charts_save_writes_png_at_300_dpi_and_svg(cb, mini, tmp_path):
+def test_charts_save_writes_png_at_200_dpi_and_svg(cb, mini, tmp_path):
     corpus, codings = mini
     ax = plot_totals(codings, corpus, family="basis", wave="T0", codebook=cb)
     width_in, height_in = ax.figure.get_size_inches()
     paths = save_chart(ax, tmp_path / "charts" / "basis.T0")
     assert paths == [tmp_path / "charts" / "basis.T0.png", tmp_path / "charts" / "basis.T0.svg"]
     w, h = png_size(paths[0])
-    assert w == pytest.approx(width_in * 300, abs=2) and h == pytest.approx(height_in * 300, abs=2)
+    assert w == pytest.approx(width_in * 200, abs=2) and h == pytest.approx(height_in * 200, abs=2)
     svg = paths[1].read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == ["basis.T0.png", "basis.T0.svg"]  # no temp files
@@ -361,3 +363,20 @@ def test_charts_import_quickscan_does_not_import_matplotlib():
     code = "import sys, quickscan, quickscan.charts; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_charts_cooccurrence_of_many_codes_has_a_colour_bar_instead_of_counts(monkeypatch):
+    """Past COOCCURRENCE_COUNTS codes a number per cell would be too small to read: the cells
+    keep their shade (the counts stay the image's array) and a colour bar gives the scale."""
+    from quickscan import charts
+
+    codes = "\n".join(f"      - {{id: c{i}, label: Code {i}}}" for i in range(6))
+    cb6 = Codebook.from_yaml(f"id: six\nname: Six\nfamilies:\n  - id: basis\n    label: Basis\n    codes:\n{codes}\n")
+    corpus = corpus_of(*((f"Pilot {i}", "T0") for i in range(5)))
+    codings = codings_of(*((pid, "T0", f"c{i % 6}") for i, pid in enumerate(corpus.pilot_ids)))
+    ax = charts.plot_cooccurrence(codings, corpus, family="basis", wave="T0", codebook=cb6)
+    assert len(ax.texts) == 36 and len(ax.figure.axes) == 1
+    monkeypatch.setattr(charts, "COOCCURRENCE_COUNTS", 5)
+    ax = charts.plot_cooccurrence(codings, corpus, family="basis", wave="T0", codebook=cb6)
+    assert not ax.texts and len(ax.figure.axes) == 2  # the grid and its colour bar
+    assert ax.images[0].get_array().diagonal().tolist() == [1, 1, 1, 1, 1, 0]

@@ -58,6 +58,27 @@ def test_study_run_report_returns_the_files_written(tmp_path):
     assert "T0: 15 pilots" in lines[0]
 
 
+def test_study_chart_data_makes_the_same_tables_without_the_texts():
+    """The chart process gets who has which code and the pilots of each wave, not the texts:
+    every table (and so every chart) it makes is the one made from the whole data."""
+    from quickscan.coding import code_corpus
+    from quickscan.ingest import read_folder
+    from quickscan.matrices import code_matrix
+    from quickscan.study import _chart_data
+
+    corpus = read_folder(SAMPLE)
+    codings = code_corpus(corpus)
+    codings.loc[codings.index[:40], "negated"] = ~codings["negated"].iloc[:40]  # some not present
+    slim_codings, slim = _chart_data(codings, corpus)
+    assert "evidence" not in slim_codings and set(slim.answers["answer"]) == {""}
+    assert slim.waves == corpus.waves and slim.pilots[["nr", "pilot_id", "wave", "pilot"]].equals(
+        corpus.pilots[["nr", "pilot_id", "wave", "pilot"]])
+    for family in ("basisset", "themas"):
+        for wave in corpus.waves:
+            assert code_matrix(slim_codings, slim, family=family, wave=wave).equals(
+                code_matrix(codings, corpus, family=family, wave=wave))
+
+
 def test_study_unknown_family_is_a_usage_error_before_any_work(tmp_path):
     with pytest.raises(UsageError, match="no family"):
         run_report(Study(data=(SAMPLE / "T0",), families=("nope",), out=tmp_path / "out"))

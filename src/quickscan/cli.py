@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the report of the bundled sample data (T0 and T1)")
     demo.add_argument("--out", type=Path, default=Path("quickscan-out"), help="output folder (default: %(default)s)")
-    demo.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 300 dpi PNG)")
+    demo.add_argument("--svg", action="store_true", help="save the charts as SVG too (beside the 200 dpi PNG)")
     demo.add_argument("--reviewer", help="name kept on the review decisions when review.xlsx names nobody")
     demo.add_argument("--min-confidence", type=float, metavar="0-1",
                       help="a new review.xlsx leaves cells at least this confident to the rule")

@@ -301,7 +301,7 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
             decisions = read_review_sheet(review, reviewer=study.reviewer)
             codings, placed = apply_review(codings, decisions, corpus=corpus, codebook=codebook)
         bar.update()
-        _submit(pool, _keep, codings, corpus, codebook)  # sent to the chart process once
+        _submit(pool, _keep, *_chart_data(codings, corpus), codebook)  # sent to the chart process once
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
         drawn = {key: _submit(pool, _draw_chart, *chart, folder, formats) for key, chart in charts.items()}
         written: list[Path] = []
@@ -316,7 +316,7 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
                                               min_confidence=study.min_confidence, reviewer=study.reviewer))
         bar.update()
         if pool is not None:  # charts the chart process has not started yet are drawn here too
-            _keep(codings, corpus, codebook)
+            _keep(*_chart_data(codings, corpus), codebook)
             for key in reversed(drawn):
                 if drawn[key].cancel():
                     drawn[key] = _submit(None, _draw_chart, *charts[key], folder, formats)
@@ -359,20 +359,19 @@ def review_message(report, review: Path) -> str:
     return "\n".join(lines)
 
 
-def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple[str, dict, str]]:
-    """key -> (plot function, its keywords, file name) of every chart of the report; the totals
-    (embedded in the Word reports) first."""
-    charts: dict[tuple, tuple[str, dict, str]] = {}
+def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple[str, str, tuple, str]]:
+    """key -> (chart, family, its waves, file name) of every chart of the report; the totals
+    (embedded in the Word reports) first. A chart is a drawing function of :mod:`quickscan.charts`
+    (that of ``plot_totals``, ``plot_waves``, ``plot_matrix``) given the tables of its waves."""
+    charts: dict[tuple, tuple[str, str, tuple, str]] = {}
     for family in families:
         for wave in waves:
-            charts[family, wave] = ("plot_totals", {"family": family, "wave": wave}, f"{family}-{wave}-totaal")
+            charts[family, wave] = ("_totals_chart", family, (wave,), f"{family}-{wave}-totaal")
     for family in families:
         if compare:
-            charts[family, *compare] = ("plot_waves", {"family": family, "before": compare[0], "after": compare[1]},
-                                        f"{family}-{compare[0]}-{compare[1]}")
+            charts[family, *compare] = ("_waves_chart", family, compare, f"{family}-{compare[0]}-{compare[1]}")
         for wave in waves:
-            charts[family, wave, "matrix"] = ("plot_matrix", {"family": family, "wave": wave},
-                                              f"{family}-{wave}-matrix")
+            charts[family, wave, "matrix"] = ("_matrix_chart", family, (wave,), f"{family}-{wave}-matrix")
     return charts
 
 
@@ -402,18 +401,36 @@ def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
         yield "codebook.qdc", lambda: write_qdc(codebook, out / "codebook.qdc")
 
 
-_KEPT: dict = {}  # in the chart process: the codings, corpus and codebook of the report
+_KEPT: dict = {}  # in the chart process: the codings, corpus and codebook of the report, the tables made
+
+
+def _chart_data(codings, corpus):
+    """The codings and corpus as far as the charts read them (what :func:`~quickscan.matrices.code_matrix`
+    needs: who has which code, and the pilots of each wave), sent to the chart process: the
+    texts, a large part of both, stay in this process."""
+    columns = [c for c in ("pilot_id", "wave", "code", "negated", "source", "decision") if c in codings]
+    a = corpus.answers
+    facts = a["question"].isin([q.number for q in corpus.template.fact_questions]).fillna(False).astype(bool)
+    rows = a[~a.duplicated(["pilot_id", "wave"]) | facts]  # the rows of the pilots table, in their order
+    return codings[columns], replace(corpus, answers=rows.assign(answer="").reset_index(drop=True))
 
 
 def _keep(codings, corpus, codebook) -> None:
-    _KEPT.update(codings=codings, corpus=corpus, codebook=codebook)
+    _KEPT.update(codings=codings, corpus=corpus, codebook=codebook, tables={})
 
 
-def _draw_chart(plot: str, kw: dict, name: str, folder: Path, formats) -> list[Path]:
-    """Draw one chart of the kept data and save it as ``folder/name.png`` (and .svg)."""
+def _draw_chart(chart: str, family: str, waves: tuple, name: str, folder: Path, formats) -> list[Path]:
+    """Draw one chart of the kept data and save it as ``folder/name.png`` (and .svg). The table
+    of a family and wave is made once for all its charts."""
     from . import charts
+    from .matrices import _family, code_matrix
 
-    ax = getattr(charts, plot)(_KEPT["codings"], _KEPT["corpus"], codebook=_KEPT["codebook"], **kw)
+    fam, tables = _family(_KEPT["codebook"], family), _KEPT["tables"]
+    for wave in waves:
+        if (family, wave) not in tables:
+            tables[family, wave] = code_matrix(_KEPT["codings"], _KEPT["corpus"], family=fam, wave=wave,
+                                               codebook=_KEPT["codebook"])
+    ax = getattr(charts, chart)(*(tables[family, w] for w in waves), fam.label, *waves, _KEPT["corpus"].template.unit)
     return charts.save_chart(ax, folder / name, formats=formats)
 
 

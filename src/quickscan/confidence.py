@@ -109,6 +109,25 @@ def _specificities(codebook) -> dict[str, float]:
     return {p.id: pattern_specificity(p) for c in codebook.codes for p in c.patterns}
 
 
+def _memo(function):
+    """``function`` of one text, remembered for the call that made it (a dict that lives as long as it)."""
+    seen: dict = {}
+
+    def call(text):
+        value = seen.get(text, seen)
+        if value is seen:
+            value = seen[text] = function(text)
+        return value
+
+    return call
+
+
+def _questions(codings: pd.DataFrame) -> list[int | None]:
+    """The question numbers as Python ints (None where missing), read once as a column."""
+    q = codings["question"]
+    return [None if v != v else int(v) for v in pd.to_numeric(q, errors="coerce").astype(float).tolist()]
+
+
 def cell_confidence(codings: pd.DataFrame, *, codebook=None, weights: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per pilot x wave x code that counts (or that a learned suggestion proposes), scored.
 
@@ -155,19 +174,24 @@ def cell_confidence(codings: pd.DataFrame, *, codebook=None, weights: dict[str, 
     families = {c.id: c.family for c in codebook.codes}
 
     rows: dict[tuple, dict[str, Any]] = {}
-    for r in counted.itertuples(index=False):
-        cell = (r.pilot_id, r.wave, r.code)
-        row = rows.setdefault(cell, {"family": getattr(r, "family", None) or families.get(r.code), "sentences": {},
-                                     "own": 0.0, "specificity": 0.0, "probability": None})
-        sentence = r.evidence if isinstance(r.evidence, str) else ""
-        row["sentences"].setdefault(fold(sentence), sentence)
-        questions = own_q.get(r.code)
+    folded = _memo(fold)  # a sentence usually carries several codes: fold it once
+    fam = counted["family"].tolist() if "family" in counted else [None] * len(counted)
+    pat = counted["pattern"].tolist() if "pattern" in counted else [None] * len(counted)
+    for pid, wave, code, family, sentence, q, pattern in zip(
+            counted["pilot_id"].tolist(), counted["wave"].tolist(), counted["code"].tolist(), fam,
+            counted["evidence"].tolist(), _questions(counted), pat):
+        row = rows.get((pid, wave, code))
+        if row is None:
+            row = rows[pid, wave, code] = {"family": family or families.get(code), "sentences": {}, "own": 0.0,
+                                           "specificity": 0.0, "probability": None}
+        sentence = sentence if isinstance(sentence, str) else ""
+        row["sentences"].setdefault(folded(sentence), sentence)
+        questions = own_q.get(code)
         if questions is None:
             row["own"] = max(row["own"], 0.5)
-        elif not pd.isna(r.question) and int(r.question) in questions:
+        elif q is not None and q in questions:
             row["own"] = 1.0
-        pattern = getattr(r, "pattern", None)
-        row["specificity"] = max(row["specificity"], specific.get(pattern, 0.5) if pattern else 0.5)
+        row["specificity"] = max(row["specificity"], specific.get(pattern, 0.5) if isinstance(pattern, str) else 0.5)
     for r in model.itertuples(index=False):
         cell = (r.pilot_id, r.wave, r.code)
         if cell in rows and rows[cell]["probability"] is None:
@@ -178,10 +202,11 @@ def cell_confidence(codings: pd.DataFrame, *, codebook=None, weights: dict[str, 
         row["probability"] = max(row["probability"] or 0.0, probability)
 
     out = []
+    is_list = _memo(looks_like_list)
     for (pid, wave, code), row in rows.items():
         sentences = [s for s in row["sentences"].values() if s]
         n = len(row["sentences"])
-        list_share = sum(map(looks_like_list, sentences)) / len(sentences) if sentences else 0.0
+        list_share = sum(map(is_list, sentences)) / len(sentences) if sentences else 0.0
         negated = (pid, wave, code) in negated_cells
         if row["probability"] is not None:
             confidence = row["probability"]

@@ -309,15 +309,18 @@ def write_tables_xlsx(path) -> Path:
     """The fictional tables as quickscan writes them (one sheet "<family> <wave>")."""
     from openpyxl import Workbook
 
+    from quickscan._sheets import save
     from quickscan.export import _write_table_sheet
 
     wb = Workbook()
     wb.remove(wb.active)
+    bodies = {}
     for (family, wave), frame in tables().items():
-        _write_table_sheet(wb.create_sheet(f"{family} {wave}"), frame)
+        ws = wb.create_sheet(f"{family} {wave}")
+        bodies[ws.title] = _write_table_sheet(ws, frame)
     wb.properties.creator = "quickscan"
     path = Path(path)
-    wb.save(path)
+    save(wb, bodies, path)
     return path
 
 

@@ -364,7 +364,6 @@ def test_export_writers_write_files(sample, tmp_path):
 @pytest.mark.parametrize("kind", ["docx", "xlsx"])
 def test_export_writers_are_atomic(sample, tmp_path, monkeypatch, kind):
     import docx.document
-    import openpyxl
 
     codings, corpus = sample
     target = tmp_path / f"out.{kind}"
@@ -379,7 +378,13 @@ def test_export_writers_are_atomic(sample, tmp_path, monkeypatch, kind):
         with pytest.raises(OSError, match="disk full"):
             write_docx(target, codings, corpus, families=["uitgangspunten"], charts=False)
     else:
-        monkeypatch.setattr(openpyxl.Workbook, "save", fail)
+        import quickscan._sheets
+
+        def fail_rows(*args):  # the layout is written, then the disk fills up while the rows stream
+            yield "<row/>"
+            raise OSError("disk full")
+
+        monkeypatch.setattr(quickscan._sheets, "_rows", fail_rows)
         with pytest.raises(OSError, match="disk full"):
             write_xlsx(target, codings, corpus, families=["uitgangspunten"])
     assert target.read_bytes() == b"old"
@@ -444,15 +449,24 @@ def test_export_workbook_sheets_print_on_a4_landscape_with_headers_that_fit(samp
     import textwrap
 
     codings, corpus = sample
-    wb = to_workbook(codings, corpus, families=["basisset", "themas"], waves="T0")
+    wb = to_workbook(codings, corpus, families=["basisset", "uitgangspunten"], waves="T0")
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
             continue
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1, ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1", ws.title
-    ws = wb["themas T0"]
+        header = "$1:$2" if ws.title == "review" else "$1:$1"  # the review copy: a note above its header
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == header, ws.title
+    ws = wb["uitgangspunten T0"]  # a few codes: labels wrap in columns as wide as their longest word
     width = ws.column_dimensions["B"].width
     labels = [c.value for c in ws[1][1:]]
     assert all(len(w) + 2 <= width for label in labels for w in label.split())  # no word broken inside
     lines = max(len(textwrap.wrap(label, int(width - 2), break_long_words=False)) for label in labels)
     assert ws.row_dimensions[1].height >= 15 * lines
+    ws = wb["basisset T0"]  # many codes: narrow columns under upright labels, as in the Word report
+    assert len(ws[1]) - 1 > WIDE_TABLE and all(c.alignment.text_rotation == 90 for c in ws[1][1:])
+    width = ws.column_dimensions["B"].width
+    assert width < 8 < ws.column_dimensions["A"].width
+    lines = int(width * 7 // 15)  # upright lines a column holds; a character some 7 points
+    labels = [c.value for c in ws[1][1:]]
+    room = ws.row_dimensions[1].height / 7
+    assert all(len(textwrap.wrap(label, int(room), break_long_words=False)) <= lines for label in labels)

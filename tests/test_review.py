@@ -160,18 +160,28 @@ def test_review_suggestions_count_only_when_accepted():
 def test_review_write_is_atomic(tmp_path, cb, monkeypatch):
     from openpyxl import Workbook
 
+    import quickscan._sheets
     from quickscan.coding import code_corpus
 
     path = tmp_path / "review.xlsx"
     path.write_bytes(b"the previous sheet")
 
-    def broken(self, filename):
-        Path(filename).write_bytes(b"half")
+    def broken(self, target):
+        target.write(b"half") if hasattr(target, "write") else Path(target).write_bytes(b"half")
         raise OSError("disk full")
 
     monkeypatch.setattr(Workbook, "save", broken)
     with pytest.raises(OSError, match="disk full"):
         write_review_sheet(code_corpus(make_corpus(), cb), path, codebook=cb, level="segment")
+    monkeypatch.undo()
+
+    def broken_rows(*args):  # the layout is written, then the disk fills up while the rows stream
+        yield "<row/>"
+        raise OSError("disk full")
+
+    monkeypatch.setattr(quickscan._sheets, "_rows", broken_rows)
+    with pytest.raises(OSError, match="disk full"):
+        write_review_sheet(code_corpus(make_corpus(), cb), path, codebook=cb)
     assert path.read_bytes() == b"the previous sheet"
     assert [p.name for p in tmp_path.iterdir()] == ["review.xlsx"]
 

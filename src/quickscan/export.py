@@ -34,7 +34,7 @@ import pandas as pd
 from ._io import atomic_write, csv_frame, mark_output
 from .codebook import Codebook, Family, default_codebook
 from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
-from .review import SHEET as REVIEW_SHEET, add_cell_sheets, append_rows, cell_value, review_cells
+from .review import SHEET as REVIEW_SHEET, add_cell_sheets, append_rows, review_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document
@@ -88,8 +88,10 @@ def to_workbook(
     waves: Sequence[str] | str | None = None,
     include_personal: bool = False,
     review: bool = True,
+    cells: pd.DataFrame | None = None,
 ) -> Workbook:
-    """The report tables as a styled workbook (the pure twin of :func:`write_xlsx`).
+    """The report tables as a styled workbook: what :func:`write_xlsx` writes, read back
+    with openpyxl to look into.
 
     Parameters
     ----------
@@ -111,17 +113,23 @@ def to_workbook(
         (:func:`quickscan.review.review_cells`), with the decisions taken so far and who
         took them. It is a read-only copy (no drop-down lists, rewritten on every run, a
         note at the top says so): decisions are typed in ``review.xlsx``.
+    cells : DataFrame, optional
+        The cells of the ``review`` sheet when already worked out by
+        :func:`~quickscan.review.review_cells` (for ``review.xlsx`` too); only those of
+        the families asked for are shown.
 
     Returns
     -------
     openpyxl.Workbook
         One sheet per family and wave, named ``"<family id> <wave>"`` (at most 31
-        characters, unique), styled like a report table: bold header with wrapped text,
-        panes frozen below the header and right of the pilots, ``X`` centred, ``Totaal``
-        row bold, landscape and fit to the page width when printed. Then the codings
-        behind these tables (of the families and waves asked for): the sheet ``codings``,
-        evidence included, and the sheet ``review``. Every text
-        cell is a string cell, never a formula.
+        characters, unique), styled like a report table: bold header, panes frozen below
+        the header and right of the pilots, ``X`` centred, ``Totaal`` row bold; a table of
+        more than :data:`WIDE_TABLE` codes has narrow code columns under upright labels
+        (as in the Word report), so that it prints readable on a page width. Then the
+        codings behind these tables (of the families and waves asked for): the sheet
+        ``codings``, evidence included, and the sheet ``review``. Every sheet prints on A4
+        landscape, fit to the page width, its header rows on every page. Every text cell
+        is a string cell, never a formula.
 
     Examples
     --------
@@ -135,35 +143,21 @@ def to_workbook(
     >>> ws["A1"].value, ws["A2"].value, ws.freeze_panes, ws.cell(ws.max_row, 1).value
     ('Pilot', '1. Gebiedsteam GGZ Houten', 'B2', 'Totaal')
     """
-    from openpyxl import Workbook
+    from openpyxl import load_workbook
 
-    codebook = codebook or default_codebook()
-    wb = Workbook()
-    wb.remove(wb.active)
-    mark_output(wb.properties)  # never read back as a workbook of answers
-    used: set[str] = {REVIEW_SHEET} if review else set()
-    for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
-        ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
-        _write_table_sheet(ws, table)
-    if families is not None and "family" in codings.columns:
-        codings = codings[codings["family"].isin([f.id for f in _families(codebook, families)])]
-    if waves is not None and "wave" in codings.columns:
-        codings = codings[codings["wave"].isin([waves] if isinstance(waves, str) else list(waves))]
-    if not include_personal and "question" in codings.columns:
-        codings = codings[~codings["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
-    _write_codings_sheet(wb.create_sheet(_sheet_name(CODINGS_SHEET, used)), codings)
-    if review:
-        fams = [f.id for f in _families(codebook, families, facts=False)]
-        cells = review_cells(codings, corpus=corpus, codebook=codebook, families=fams)
-        add_cell_sheets(wb, cells, editable=False)
-        print_setup(wb[REVIEW_SHEET])
-    wb.properties.creator = "quickscan"
-    wb.properties.title = "quickscan tabellen"
-    return wb
+    from ._sheets import save
+
+    buffer = io.BytesIO()
+    save(*_workbook(codings, corpus, codebook=codebook, families=families, waves=waves,
+                    include_personal=include_personal, review=review, cells=cells), buffer)
+    return load_workbook(buffer)
 
 
 def write_xlsx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: Any) -> Path:
-    """Write :func:`to_workbook` to ``path`` (.xlsx), atomically; keywords as there.
+    """Write the workbook of :func:`to_workbook` to ``path`` (.xlsx), atomically; keywords as there.
+
+    The rows of the sheets are streamed: time and memory grow with the number of codings
+    as writing a CSV file does (about 2 s and 100 MB at 300,000 codings).
 
     Examples
     --------
@@ -175,8 +169,46 @@ def write_xlsx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: A
     >>> path.name, path.stat().st_size > 0
     ('tables.xlsx', True)
     """
-    wb = to_workbook(codings, corpus, **kw)
-    return atomic_write(path, wb.save)
+    from ._sheets import save
+
+    wb, bodies = _workbook(codings, corpus, **kw)
+    return atomic_write(path, lambda tmp: save(wb, bodies, tmp))
+
+
+def _workbook(codings, corpus, *, codebook=None, families=None, waves=None, include_personal=False, review=True,
+              cells=None):
+    """(layout workbook, body rows) of :func:`to_workbook`, for :func:`quickscan._sheets.save`."""
+    from openpyxl import Workbook
+
+    codebook = codebook or default_codebook()
+    wb = Workbook()
+    wb.remove(wb.active)
+    mark_output(wb.properties)  # never read back as a workbook of answers
+    bodies: dict = {}
+    used: set[str] = {REVIEW_SHEET} if review else set()
+    for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
+        ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
+        bodies[ws.title] = _write_table_sheet(ws, table)
+    if families is not None and "family" in codings.columns:
+        codings = codings[codings["family"].isin([f.id for f in _families(codebook, families)])]
+    if waves is not None and "wave" in codings.columns:
+        codings = codings[codings["wave"].isin([waves] if isinstance(waves, str) else list(waves))]
+    if not include_personal and "question" in codings.columns:
+        codings = codings[~codings["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
+    ws = wb.create_sheet(_sheet_name(CODINGS_SHEET, used))
+    bodies[ws.title] = _write_codings_sheet(ws, codings)
+    if review:
+        fams = [f.id for f in _families(codebook, families, facts=False)]
+        if cells is None:
+            cells = review_cells(codings, corpus=corpus, codebook=codebook, families=fams)
+        else:
+            cells = cells[cells["family"].isin(fams)]
+            if waves is not None:
+                cells = cells[cells["wave"].isin([waves] if isinstance(waves, str) else list(waves))]
+        bodies.update(add_cell_sheets(wb, cells, editable=False))
+    wb.properties.creator = "quickscan"
+    wb.properties.title = "quickscan tabellen"
+    return wb, bodies
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -193,51 +225,46 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _text_cell(ws, row: int, column: int, value: Any):
-    """Write a value; a text value is always a string cell, never a formula."""
-    value = cell_value(value)
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
-
-
-def _write_table_sheet(ws, table: pd.DataFrame) -> None:
+def _write_table_sheet(ws, table: pd.DataFrame) -> list:
+    """Lay out a table sheet (header, widths, print set-up); returns its body rows (see :mod:`quickscan._sheets`)."""
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
-    bold = Font(bold=True)
-    centre = Alignment(horizontal="center", vertical="center")
-    header = [table.index.name or "", *map(str, table.columns)]
-    for j, text in enumerate(header, start=1):
-        cell = _text_cell(ws, 1, j, text)
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left" if j == 1 else "center")
-    for i, (label, values) in enumerate(table.iterrows(), start=2):
-        total = label == TOTAL
-        cell = _text_cell(ws, i, 1, label)
-        cell.font = Font(bold=total)
-        for j, value in enumerate(values, start=2):
-            cell = _text_cell(ws, i, j, value)
-            cell.alignment = centre
-            if total:
-                cell.font = bold
-    line = Side(style="thin")
-    for j in range(1, len(header) + 1):
-        ws.cell(1, j).border = Border(bottom=line)
-        if table.index[-1] == TOTAL:
-            ws.cell(ws.max_row, j).border = Border(top=line)
+    from ._sheets import style_id
 
-    first = min(max(len(str(x)) for x in [header[0], *table.index]) + 2, 50)
-    ws.column_dimensions["A"].width = first
-    # a code column holds its longest word (Excel breaks a word wider than the column inside it)
-    longest_word = max((len(w) for h in header[1:] for w in h.split()), default=0)
-    code_width = min(max(14, longest_word * 1.15 + 2), 30)
+    bold = Font(bold=True)
+    rule = Border(top=Side(style="thin"))
+    header = [table.index.name or "", *map(str, table.columns)]
+    upright = len(header) - 1 > WIDE_TABLE  # narrow code columns under upright labels, as in the Word report
+    append_rows(ws, [header])
+    for j, cell in enumerate(ws[1], start=1):
+        cell.font = bold
+        cell.border = Border(bottom=Side(style="thin"))
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left" if j == 1 else "center",
+                                   text_rotation=90 if upright and j > 1 else 0)
+    total = len(table) > 0 and table.index[-1] == TOTAL
+    rows = pd.DataFrame({"label": table.index.astype(str)}).join(
+        table.reset_index(drop=True).astype(object).set_axis(range(table.shape[1]), axis=1))
+    centre = style_id(ws, alignment=Alignment(horizontal="center", vertical="center"))
+    body = [(rows.iloc[:len(rows) - total], [None] + [centre] * table.shape[1])]
+    if total:
+        bold_centre = style_id(ws, font=bold, border=rule, alignment=Alignment(horizontal="center", vertical="center"))
+        body.append((rows.iloc[-1:], [style_id(ws, font=bold, border=rule)] + [bold_centre] * table.shape[1]))
+
+    ws.column_dimensions["A"].width = min(max(len(str(x)) for x in [header[0], *table.index]) + 2, 50)
+    if upright:
+        code_width = 6.0
+        ws.row_dimensions[1].height = upright_height(header[1:], code_width)
+    else:
+        # a code column holds its longest word (Excel breaks a word wider than the column inside it)
+        longest_word = max((len(w) for h in header[1:] for w in h.split()), default=0)
+        code_width = min(max(14, longest_word * 1.15 + 2), 30)
+        ws.row_dimensions[1].height = header_height(header[1:], code_width)
     for j in range(2, len(header) + 1):
         ws.column_dimensions[get_column_letter(j)].width = code_width
-    ws.row_dimensions[1].height = header_height(header[1:], code_width)
     ws.freeze_panes = "B2"
     print_setup(ws, columns="A:A")
+    return body
 
 
 def header_height(labels: Iterable[str], width: float, *, bold: bool = True) -> float:
@@ -254,36 +281,57 @@ def header_height(labels: Iterable[str], width: float, *, bold: bool = True) -> 
     return 15.0 * max(lines, 1)
 
 
-def print_setup(ws, *, columns: str | None = None) -> None:
-    """Print a sheet on A4 landscape, fit to the page width, the header row on every page
+def upright_height(labels: Iterable[str], width: float) -> float:
+    """Points a header row needs for upright (rotated) bold ``labels`` in columns of ``width``
+    characters: the labels wrap at word boundaries onto as many lines as the column is
+    wide (a line 15 points, a character about 7 points wide), and the row is as high as
+    the longest line (at most 409 points, Excel's highest row).
+
+    >>> upright_height(["Wonen", "Preventie en vroegsignalering"], 6)
+    122.0
+    """
+    import textwrap
+
+    labels = [str(label) for label in labels if str(label).strip()]
+    lines = max(int(width * 7 // 15), 1)
+    for room in range(max((len(w) for label in labels for w in label.split()), default=5), 200):
+        if all(len(textwrap.wrap(label, room, break_long_words=False)) <= lines for label in labels):
+            break
+    return float(min(room * 7 + 10, 409))
+
+
+def print_setup(ws, *, columns: str | None = None, rows: str = "1:1") -> None:
+    """Print a sheet on A4 landscape, fit to the page width, the header ``rows`` on every page
     (and ``columns``, e.g. ``"A:A"``, on every page too)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    ws.print_title_rows = rows
     if columns:
         ws.print_title_cols = columns
 
 
-def _write_codings_sheet(ws, codings: pd.DataFrame) -> None:
+def _write_codings_sheet(ws, codings: pd.DataFrame) -> list:
+    """Lay out the ``codings`` sheet; returns its body rows (see :mod:`quickscan._sheets`)."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from ._sheets import style_id
+
     columns = list(codings.columns)
-    for j, name in enumerate(columns, start=1):
-        _text_cell(ws, 1, j, name).font = Font(bold=True)
+    append_rows(ws, [columns])
+    for j, (cell, name) in enumerate(zip(ws[1], columns), start=1):
+        cell.font = Font(bold=True)
         ws.column_dimensions[get_column_letter(j)].width = 80 if name == "evidence" else 14
-    append_rows(ws, codings.astype(object).itertuples(index=False))
-    if "evidence" in columns:
-        wrap = Alignment(wrap_text=True, vertical="top")
-        for cell in ws[get_column_letter(columns.index("evidence") + 1)][1:]:
-            cell.alignment = wrap
+    wrap = style_id(ws, alignment=Alignment(wrap_text=True, vertical="top"))
     ws.freeze_panes = "A2"
     if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 2)}"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(codings) + 1, 2)}"
     print_setup(ws)
+    return [(codings, [wrap if name == "evidence" else None for name in columns],
+             {j: 80 for j, name in enumerate(columns) if name == "evidence"})]
 
 
 # -- Jupyter -----------------------------------------------------------------------------------

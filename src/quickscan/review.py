@@ -209,7 +209,8 @@ def review_cells(
     evidence = _cell_evidence(scope, own, looks_like_list, max_evidence)
     matches = _cell_matches(scope)
     numbers, names = _pilot_labels(codings, corpus)
-    waves = list(dict.fromkeys([*(getattr(corpus, "waves", None) or []), *codings.get("wave", [])]))
+    waves = list(dict.fromkeys([*(getattr(corpus, "waves", None) or []),
+                                *(codings["wave"].unique().tolist() if "wave" in codings else [])]))
     out = []
     for r in cells.itertuples(index=False):
         cell = (r.pilot_id, r.wave, r.code)
@@ -256,15 +257,20 @@ def _cell_evidence(codings: pd.DataFrame, own, looks_like_list, most: int) -> di
     if "source" in codings:  # a suggestion only the model makes is evidence for its own row
         model = codings[(codings["source"] == "model") & ~codings["negated"].astype(bool)]
         counted = pd.concat([counted, model], ignore_index=True) if len(model) else counted
+    from .confidence import _memo, _questions
+
     ranked: dict[tuple, list[tuple]] = {}
-    for r in counted.itertuples(index=False):
-        text = r.evidence.strip() if isinstance(r.evidence, str) else ""
+    folded, is_list = _memo(fold), _memo(looks_like_list)  # a sentence usually carries several codes
+    decisions = counted["decision"].tolist() if "decision" in counted else [None] * len(counted)
+    for pid, wave, code, evidence, q, decision in zip(
+            counted["pilot_id"].tolist(), counted["wave"].tolist(), counted["code"].tolist(),
+            counted["evidence"].tolist(), _questions(counted), decisions):
+        text = evidence.strip() if isinstance(evidence, str) else ""
         if not text:
             continue
-        q = None if pd.isna(r.question) else int(r.question)
-        decided = getattr(r, "decision", None) in ("accepted", "added")
-        key = (not decided, q not in own.get(r.code, ()), looks_like_list(text), q if q is not None else 1e9)
-        ranked.setdefault((r.pilot_id, r.wave, r.code), []).append((key, fold(text), q, text))
+        decided = decision in ("accepted", "added")
+        key = (not decided, q not in own.get(code, ()), is_list(text), q if q is not None else 1e9)
+        ranked.setdefault((pid, wave, code), []).append((key, folded(text), q, text))
     out = {}
     for cell, items in ranked.items():
         seen, lines = set(), []
@@ -283,7 +289,9 @@ def _cell_matches(codings: pd.DataFrame) -> dict[tuple, int]:
     """Cell -> the number of distinct sentences (negated ones too) in which the code was found."""
     if codings.empty:
         return {}
-    folded = codings["evidence"].fillna("").astype(str).map(fold)
+    evidence = codings["evidence"].fillna("").astype(str)
+    distinct = evidence.drop_duplicates()
+    folded = evidence.map(dict(zip(distinct, map(fold, distinct))))  # each sentence folded once
     keys = codings.assign(_s=folded.to_numpy())
     return keys.groupby(["pilot_id", "wave", "code"])["_s"].nunique().to_dict()
 
@@ -327,7 +335,7 @@ def _pilot_labels(codings: pd.DataFrame, corpus) -> tuple[dict[str, int], dict[s
         names.update(zip(first["pilot_id"], first["pilot"]))
     elif corpus is not None:
         names.update(_pilot_names(codings.iloc[:0], corpus))
-    for pid in [*names, *codings.get("pilot_id", ())]:
+    for pid in [*names, *(codings["pilot_id"].unique().tolist() if "pilot_id" in codings else [])]:
         if pid not in numbers:
             numbers[pid] = max(numbers.values(), default=0) + 1
         names.setdefault(pid, pid)
@@ -344,33 +352,52 @@ def to_review_workbook(
     sort: str = "pilot",
     reviewer: str | None = None,
     level: str = "cell",
+    cells: pd.DataFrame | None = None,
 ):
-    """The review workbook as an ``openpyxl.Workbook`` (the pure twin of :func:`write_review_sheet`).
+    """The review workbook that :func:`write_review_sheet` writes, read back as an ``openpyxl.Workbook``.
 
     ``level="cell"`` (default): sheet ``review`` with the ``reviewer`` cell and how to fill
     in the sheets, one sheet per family (see :func:`add_cell_sheets`) and the hidden
     ``lists``. ``level="segment"``: the older sheet with one row per coding
     (:func:`add_review_sheet`).
     """
+    import io
+
+    from openpyxl import load_workbook
+
+    from ._sheets import save
+
+    buffer = io.BytesIO()
+    save(*_review_workbook(codings, corpus=corpus, codebook=codebook, families=families, min_confidence=min_confidence,
+                           sort=sort, reviewer=reviewer, level=level, cells=cells), buffer)
+    with warnings.catch_warnings():  # openpyxl reads drop-down lists that refer to another sheet with a warning
+        warnings.filterwarnings("ignore", message=".*extension is not supported", category=UserWarning)
+        return load_workbook(buffer)
+
+
+def _review_workbook(codings, *, corpus, codebook, families, min_confidence, sort, reviewer, level, cells):
+    """(layout workbook, body rows) of the review workbook, for :func:`quickscan._sheets.save`."""
     from openpyxl import Workbook
 
     from ._io import mark_output
 
     wb = Workbook()
     wb.remove(wb.active)
+    bodies = {}
     if level == "segment":
         add_review_sheet(wb, codings, corpus=corpus, codebook=codebook)
     elif level == "cell":
-        cells = review_cells(codings, corpus=corpus, codebook=codebook, families=families,
-                             min_confidence=min_confidence, sort=sort)
-        add_cell_sheets(wb, cells, codings=codings, corpus=corpus, codebook=codebook, families=families,
-                        min_confidence=min_confidence, reviewer=reviewer)
+        if cells is None:
+            cells = review_cells(codings, corpus=corpus, codebook=codebook, families=families,
+                                 min_confidence=min_confidence, sort=sort)
+        bodies = add_cell_sheets(wb, cells, codings=codings, corpus=corpus, codebook=codebook, families=families,
+                                 min_confidence=min_confidence, reviewer=reviewer)
     else:
         raise ValueError(f"level must be 'cell' or 'segment', not {level!r}")
     wb.properties.creator = "quickscan"
     wb.properties.title = "quickscan review"
     mark_output(wb.properties)  # never read back as a workbook of answers
-    return wb
+    return wb, bodies
 
 
 _HOW_TO = (
@@ -399,18 +426,24 @@ def add_cell_sheets(
     min_confidence: float | None = None,
     reviewer: str | None = None,
     editable: bool = True,
-):
-    """Add the cell review to a workbook: sheet ``review`` (reviewer, how to) and one sheet per family.
+) -> dict:
+    """Lay out the cell review in a workbook: sheet ``review`` (reviewer, how to) and one sheet per family.
 
     ``editable=True`` (``review.xlsx``): the researcher columns (decision, comment) are light
     yellow, decision, code and pilot have drop-down lists (also on empty rows for cells the
     researcher adds), and the hidden sheet ``lists`` holds what the lists offer.
     ``editable=False`` (the copy inside ``tables.xlsx``): one sheet ``review`` with all
     families, the decisions taken and who took them, no drop-downs, and a note that
-    decisions are typed in ``review.xlsx``. Text is always a text cell, never a formula.
-    Returns the first sheet.
+    decisions are typed in ``review.xlsx``. Every sheet prints on A4 landscape, fit to the
+    page width, its header rows on every page.
+
+    Returns the rows of the cells, sheet title -> blocks of rows, that
+    :func:`quickscan._sheets.save` streams into the sheets (text always a text cell, never
+    a formula).
     """
     from openpyxl.styles import Alignment, Font, PatternFill
+
+    from .export import print_setup
 
     codebook = codebook or _default_codebook()
     bold = Font(bold=True)
@@ -421,9 +454,9 @@ def add_cell_sheets(
         columns = ["family", *CELL_SHEET_COLUMNS, "reviewer"]
         append_rows(ws, [[_READ_ONLY_NOTE], columns])
         ws["A1"].font = Font(italic=True, bold=True)
-        _cell_rows(ws, cells, columns)
-        _style(ws, columns, header=2, wrap=wrap, bold=bold)
-        return ws
+        styles = _style(ws, columns, len(cells), header=2, wrap=wrap, bold=bold)
+        print_setup(ws, rows="1:2")
+        return {ws.title: [(_cell_rows(cells, columns), styles, _wrapped(columns))]}
 
     front = wb.create_sheet(SHEET)
     append_rows(front, [[REVIEWER, reviewer or None], [MIN_CONFIDENCE, min_confidence], [],
@@ -432,6 +465,7 @@ def add_cell_sheets(
     front["B1"].fill = fill
     front.column_dimensions["A"].width = 18
     front.column_dimensions["B"].width = 40
+    print_setup(front)
     if families is None:
         families = list(dict.fromkeys(cells["family"])) or (
             [f.id for f in codebook.families if f.kind != "fact"] if codebook is not None else [])
@@ -453,13 +487,14 @@ def add_cell_sheets(
     ] for i in range(max(len(DECISIONS), len(codes), len(pilots)))))
 
     used = {SHEET, LISTS}
+    bodies = {}
+    by_family = dict(tuple(cells.groupby("family", sort=False))) if len(cells) else {}
     for family in families:
         name = _unique_sheet(family, used)
         ws = wb.create_sheet(name, index=len(wb.sheetnames) - 1)
         ws.append(CELL_SHEET_COLUMNS)
-        mine = cells[cells["family"] == family]
-        _cell_rows(ws, mine, CELL_SHEET_COLUMNS)
-        last = ws.max_row + EXTRA_ROWS
+        mine = by_family.get(family, cells.iloc[:0])
+        last = len(mine) + 1 + EXTRA_ROWS
         mine_codes = [c for c in codes if family_of.get(c) == family]
         first_code = codes.index(mine_codes[0]) + 2 if mine_codes else 2
         _validations(ws, CELL_SHEET_COLUMNS, last, [
@@ -468,9 +503,11 @@ def add_cell_sheets(
              "Kies een code uit het codeboek."),
             ("pilot", f"$E$2:$E${len(pilots) + 1}", len(pilots), "Kies een naam uit de lijst."),
         ])
-        _style(ws, CELL_SHEET_COLUMNS, header=1, wrap=wrap, bold=bold, fill=fill,
-               researcher=CELL_RESEARCHER_COLUMNS)
-    return front
+        styles = _style(ws, CELL_SHEET_COLUMNS, len(mine), header=1, wrap=wrap, bold=bold, fill=fill,
+                        researcher=CELL_RESEARCHER_COLUMNS)
+        print_setup(ws)
+        bodies[ws.title] = [(_cell_rows(mine, CELL_SHEET_COLUMNS), styles, _wrapped(CELL_SHEET_COLUMNS))]
+    return bodies
 
 
 def _unique_sheet(name: str, used: set[str]) -> str:
@@ -483,10 +520,15 @@ def _unique_sheet(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _cell_rows(ws, cells: pd.DataFrame, columns: list[str]) -> None:
+def _wrapped(columns: list[str]) -> dict[int, float]:
+    """Column number -> width of the columns whose text wraps (the rows are as high as it needs)."""
+    return {j: _WIDTHS[name] for j, name in enumerate(columns) if name in ("evidence", "comment")}
+
+
+def _cell_rows(cells: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     rows = cells.reindex(columns=columns).astype(object)
     rows["negated"] = [None if pd.isna(v) else bool(v) for v in rows["negated"]]
-    append_rows(ws, rows.itertuples(index=False))
+    return rows
 
 
 def _validations(ws, columns: list[str], last: int, specs) -> None:
@@ -502,21 +544,26 @@ def _validations(ws, columns: list[str], last: int, specs) -> None:
         dv.add(f"{col[name]}2:{col[name]}{last}")
 
 
-def _style(ws, columns: list[str], *, header: int, wrap, bold, fill=None, researcher=()) -> None:
+def _style(ws, columns: list[str], n: int, *, header: int, wrap, bold, fill=None, researcher=()) -> list[int | None]:
+    """Style the header row and the columns of a cell sheet of ``n`` rows; returns the style
+    of the body cells of each column."""
+    from ._sheets import style_id
+
+    styles = []
     for i, name in enumerate(columns, start=1):
         ws.cell(row=header, column=i).font = bold
         dimension = ws.column_dimensions[_letter(i - 1)]
         dimension.width = _WIDTHS.get(name, 12)
+        style = {}
         if name in researcher and fill is not None:
             dimension.fill = fill  # empty cells take the column's style; written ones need their own
-            for cell in ws[_letter(i - 1)]:
-                if cell.value is not None or cell.row == header:
-                    cell.fill = fill
+            ws.cell(row=header, column=i).fill = style["fill"] = fill
         if name in ("evidence", "comment"):
-            for cell in ws[_letter(i - 1)][header:]:
-                cell.alignment = wrap
+            style["alignment"] = wrap
+        styles.append(style_id(ws, **style) if style else None)
     ws.freeze_panes = f"C{header + 1}"
-    ws.auto_filter.ref = f"A{header}:{_letter(len(columns) - 1)}{max(ws.max_row, header + 1)}"
+    ws.auto_filter.ref = f"A{header}:{_letter(len(columns) - 1)}{header + max(n, 1)}"
+    return styles
 
 
 def add_review_sheet(wb, codings: pd.DataFrame, *, corpus=None, codebook=None):
@@ -666,6 +713,7 @@ def write_review_sheet(
     sort: str = "pilot",
     reviewer: str | None = None,
     level: str = "cell",
+    cells: pd.DataFrame | None = None,
 ) -> Path:
     """Write the review workbook for ``codings`` to ``path`` (.xlsx), atomically.
 
@@ -673,7 +721,9 @@ def write_review_sheet(
     family: see :func:`review_cells` for the rows and their order (``families``,
     ``min_confidence``, ``sort``) and :func:`add_cell_sheets` for the layout; ``reviewer``
     fills in the reviewer cell. ``level="segment"`` writes the older sheet with one row per
-    coding (:func:`add_review_sheet`). The file is written to a temporary file next to
+    coding (:func:`add_review_sheet`). ``cells``: the rows when already worked out by
+    :func:`review_cells` (``families``, ``min_confidence`` and ``sort`` then only name the
+    sheets). The rows are streamed: a few seconds for 100,000 cells. The file is written to a temporary file next to
     ``path`` and then moved into place, so an existing sheet is never left half-written.
     Pilot names come from ``corpus``, code labels from ``codebook`` (default: the bundled
     codebook).
@@ -687,10 +737,11 @@ def write_review_sheet(
     >>> read_review_sheet(path).empty
     True
     """
-    path = Path(path)
-    wb = to_review_workbook(codings, corpus=corpus, codebook=codebook, families=families,
-                            min_confidence=min_confidence, sort=sort, reviewer=reviewer, level=level)
-    return atomic_write(path, wb.save)
+    from ._sheets import save
+
+    wb, bodies = _review_workbook(codings, corpus=corpus, codebook=codebook, families=families,
+                                  min_confidence=min_confidence, sort=sort, reviewer=reviewer, level=level, cells=cells)
+    return atomic_write(Path(path), lambda tmp: save(wb, bodies, tmp))
 
 
 def cell_value(value: Any) -> Any:
@@ -750,7 +801,8 @@ def _code_tables(codings: pd.DataFrame, codebook) -> tuple[dict[str, str], dict[
     if codebook is not None:
         for c in codebook.codes:
             labels[c.id], families[c.id] = c.label, c.family
-    for code, family in zip(codings.get("code", ()), codings.get("family", ())):
+    pairs = codings[["code", "family"]].drop_duplicates() if {"code", "family"} <= set(codings) else codings.iloc[:0]
+    for code, family in zip(pairs.get("code", ()), pairs.get("family", ())):
         labels.setdefault(code, "")
         families.setdefault(code, family)
     return labels, families

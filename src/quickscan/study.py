@@ -286,7 +286,7 @@ def _report_with(study: Study, template, codebook, families: list[str], pool, ec
 
 def _write_report(study: Study, corpus, codebook, families: list[str], pool, echo) -> Report:
     from .coding import code_corpus, present
-    from .review import apply_review, read_review_sheet, write_review_sheet
+    from .review import apply_review, read_review_sheet, review_cells, write_review_sheet
 
     out, review = study.out, study.out / "review.xlsx"
     waves = list(corpus.waves)
@@ -300,12 +300,17 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
             decisions = read_review_sheet(review, reviewer=study.reviewer)
             codings, placed = apply_review(codings, decisions, corpus=corpus, codebook=codebook)
+        cells = None
+        if not review.exists():  # the cells to review, worked out once for review.xlsx and its copy in tables.xlsx
+            personal = codings["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)
+            cells = review_cells(codings[~personal], corpus=corpus, codebook=codebook, families=families,
+                                 min_confidence=study.min_confidence)
         bar.update()
         _submit(pool, _keep, *_chart_data(codings, corpus), codebook)  # sent to the chart process once
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
         drawn = {key: _submit(pool, _draw_chart, *chart, folder, formats) for key, chart in charts.items()}
         written: list[Path] = []
-        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn):
+        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn, cells):
             bar.set_postfix_str(name)
             result = write()
             written += result if isinstance(result, list) else [result]
@@ -313,7 +318,8 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         if not review.exists():
             bar.set_postfix_str(review.name)
             written.append(write_review_sheet(codings, review, corpus=corpus, codebook=codebook, families=families,
-                                              min_confidence=study.min_confidence, reviewer=study.reviewer))
+                                              min_confidence=study.min_confidence, reviewer=study.reviewer,
+                                              cells=cells))
         bar.update()
         if pool is not None:  # charts the chart process has not started yet are drawn here too
             _keep(*_chart_data(codings, corpus), codebook)
@@ -376,16 +382,17 @@ def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple
 
 
 def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
-             drawn) -> Iterator[tuple[str, Callable[[], Path | list[Path]]]]:
+             drawn, cells=None) -> Iterator[tuple[str, Callable[[], Path | list[Path]]]]:
     """(file name, function writing it) of every file of the report but the charts and review sheet.
 
-    The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once.
+    The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once;
+    ``cells``, the cells to review when already worked out, go into the copy in ``tables.xlsx``.
     """
     from .export import write_csv_tables, write_docx, write_xlsx
 
     out = study.out
     yield "tables.xlsx", lambda: write_xlsx(out / "tables.xlsx", codings, corpus, codebook=codebook,
-                                            families=families)
+                                            families=families, cells=cells)
     for wave in waves:
         name = "report.docx" if wave == waves[-1] else f"report-{wave}.docx"
         yield name, lambda wave=wave, name=name: write_docx(

@@ -413,10 +413,59 @@ def test_export_docx_grid_rows_and_headings_as_word_and_libreoffice_need(sample)
     assert table_orientations(doc)[0] == "landscape" and len(doc.sections) == 2
 
 
+def _one_code(names: list[str], evidence: str = "Een eigen woning.") -> tuple[pd.DataFrame, object]:
+    """(codings, corpus): pilots ``names`` in T0, each coded ``wonen`` once (no spaCy needed)."""
+    from quickscan.corpus import Corpus, make_answers
+
+    answers = pd.concat([make_answers(name, "T0", {9: "Een eigen woning."}) for name in names], ignore_index=True)
+    corpus = Corpus.from_answers(answers)
+    codings = pd.DataFrame({"pilot_id": corpus.pilots["pilot_id"], "wave": "T0", "question": 9, "code": "wonen",
+                            "family": "basisset", "start": 4, "end": 9, "evidence": evidence, "negated": False})
+    return codings, corpus
+
+
+def _kept_with_next(table) -> list[bool]:
+    """Per row: whether every paragraph of the row is kept with the next."""
+    return [all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs) for row in table.rows]
+
+
+@pytest.mark.parametrize("n", [15, 120])
+def test_export_docx_table_that_fits_stays_on_one_page_a_long_one_breaks_without_orphan_rows(n):
+    """A table that fits on a page is kept together (every row but the last kept with the
+    next, as the heading and caption are); a longer one may break between pages, but starts
+    with its header and three rows and ends with its last three rows together."""
+    codings, corpus = _one_code([f"Pilot {i:03d}" for i in range(n)])
+    doc = to_docx(codings, corpus, families=["basisset"], charts=False)
+    table = doc.tables[0]
+    assert len(table.rows) == n + 2
+    kept = _kept_with_next(table)
+    if n == 15:
+        assert kept == [True] * (n + 1) + [False]
+    else:
+        assert [i for i, k in enumerate(kept) if k] == [0, 1, 2, n - 1, n]
+    assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in table.rows)
+    assert table.rows[0]._tr.trPr.find(f"{W}tblHeader") is not None
+    assert [p.paragraph_format.keep_with_next for p in doc.paragraphs[2:4]] == [True, True]  # heading, caption
+
+
+def test_export_docx_text_xml_cannot_hold_is_replaced_not_a_crash():
+    """Names and quotes with markup characters, a tab and control characters XML 1.0 forbids
+    (python-docx raised ValueError on those): written escaped, a forbidden one as U+FFFD."""
+    codings, corpus = _one_code(["Huis & Haard <Zeist>\x01", "Tab\tHuis"],
+                                evidence="Een <eigen> woning & meer\x02 dan dat, zo zeggen de mensen van de pilot.")
+    doc = to_docx(codings, corpus, families=["basisset"], charts=False)
+    assert [c.text for c in doc.tables[0].column_cells(0)] == ["Pilot", "1. Huis & Haard <Zeist>\ufffd", "2. Tab\tHuis",
+                                                               TOTAL]
+    bullet = next(p.text for p in doc.paragraphs if p.text.startswith("Wonen:"))
+    assert "“Een <eigen> woning & meer\ufffd dan dat" in bullet and "(Huis & Haard <Zeist>\ufffd)" in bullet
+    doc.save(io.BytesIO())
+
+
 @pytest.mark.slow
 def test_export_docx_rendered_by_libreoffice_keeps_names_whole(sample, tmp_path):
     """report.docx rendered to PDF by LibreOffice: Tabel 1 on the first page with its Totaal row,
-    few pages, and no pilot name broken inside a word (pdftotext)."""
+    few pages, and no pilot name broken inside a word (pdftotext); in the whole report every
+    table (all fit on a page) on the page of its caption, down to its Totaal row."""
     import shutil
     import subprocess
 
@@ -427,12 +476,25 @@ def test_export_docx_rendered_by_libreoffice_keeps_names_whole(sample, tmp_path)
     codings, corpus = sample
     path = write_docx(tmp_path / "report.docx", codings, corpus, families=["basisset", "uitgangspunten"],
                       wave="T1", compare=("T0", "T1"), charts=False)
+    whole = write_docx(tmp_path / "whole.docx", codings, corpus, wave="T0", charts=False)
     subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=180)
+                    "--outdir", str(tmp_path), str(path), str(whole)], check=True, capture_output=True, timeout=300)
     pdf = tmp_path / "report.pdf"
 
-    def text(*pages: str) -> str:
+    def text(*pages: str, pdf: Path = pdf) -> str:
         return subprocess.run([pdftotext, *pages, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+    # in the whole report, a Totaal row below every caption on its page: no table begins at the foot of a page
+    word = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([^<]*)</word>')
+    bbox = text("-bbox", pdf=tmp_path / "whole.pdf")
+    captions_found = 0
+    for page in bbox.split("<page ")[1:]:
+        found = [(float(y), w) for y, w in word.findall(page)]
+        for (y, w), (_, nr) in zip(found, found[1:]):
+            if w == "Tabel" and re.fullmatch(r"\d+\.", nr):
+                captions_found += 1
+                assert any(t == TOTAL and below > y for below, t in found), f"Tabel {nr} starts at the foot of a page"
+    assert captions_found == len(to_docx(codings, corpus, wave="T0", charts=False).tables)
 
     pages = text().count("\f")
     assert 4 <= pages <= 7, pages  # 11 pages when LibreOffice followed a grid of equal columns

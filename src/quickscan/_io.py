@@ -295,6 +295,18 @@ OUTPUT_MARK = "quickscan-output"  # the category in the document properties of a
 OUTPUT_MARKER = ".quickscan-output"  # the file that marks an output folder
 
 
+_XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: Any) -> str:
+    r"""``text`` as a string XML 1.0 can hold: a control character it forbids becomes U+FFFD.
+
+    >>> xml_safe("a\x01b\tc")
+    'a\ufffdb\tc'
+    """
+    return _XML_INVALID.sub("\ufffd", str(text))
+
+
 def mark_output(properties) -> None:
     """Mark an openpyxl ``wb.properties`` or python-docx ``doc.core_properties`` as a quickscan output.
 

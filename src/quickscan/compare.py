@@ -174,7 +174,7 @@ def compare_waves(
 def _pairs(found: pd.DataFrame, rows: pd.DataFrame) -> set[tuple[str, str]]:
     """The (pilot_id, code) pairs of the pilots in ``rows``."""
     found = found[found["pilot_id"].isin(rows["pilot_id"])]
-    return set(zip(found["pilot_id"], found["code"]))
+    return set(zip(found["pilot_id"].tolist(), found["code"].tolist()))
 
 
 def _only(rows: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
@@ -188,8 +188,7 @@ def _status_changes(codings, codebook: Codebook, status_family: str | None, both
         return pd.DataFrame(columns=STATUS_COLUMNS)
     labels = {c.id: c.label for c in fam.codes}
     rank = {c.id: i for i, c in enumerate(fam.codes)}
-    found = present(codings)
-    found = found[found["code"].isin(rank)]
+    found = present(codings[codings["code"].isin(rank)])  # the status codings first: present() looks at these only
     found = found.assign(_rank=found["code"].map(rank)).sort_values("_rank", kind="stable")
     status = found.drop_duplicates(["pilot_id", "wave"]).set_index(["pilot_id", "wave"])["code"].to_dict()
     out = []

@@ -24,14 +24,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 import pandas as pd
 
-from ._io import atomic_write, csv_frame, mark_output
+from ._io import atomic_write, csv_frame, mark_output, xml_safe
 from .codebook import Codebook, Family, default_codebook
 from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
 from .review import SHEET as REVIEW_SHEET, add_cell_sheets, append_rows, review_cells
@@ -461,7 +463,9 @@ def to_docx(
         ``"Tabel N. <caption>"`` above the table (pilots as rows, codes as columns, a bold
         header and ``Totaal`` row; more than :data:`WIDE_TABLE` codes: in a landscape
         section), the chart, and one bullet per code with the number of pilots and a
-        telling quote; for a fact family (status, reach...) only the counts.
+        telling quote; for a fact family (status, reach...) only the counts. A table that
+        fits on a page is kept on one page with its heading and caption; a longer one
+        starts with at least three rows and repeats its header row on every page.
 
     Examples
     --------
@@ -480,44 +484,56 @@ def to_docx(
     fams = _families(codebook, families)
     doc = new_document()
     mark_output(doc.core_properties)  # never read back as a form
-    report = _Report(doc)
     unit = corpus.template.unit
-    first = next((f for f in fams if f.kind != "fact"), None) if fams and fams[0].kind != "fact" else None
+    keep = _status_codes(corpus, codebook) if compare is not None else set()
+    first = fams[0] if fams and fams[0].kind != "fact" else None
     # the title goes on the page of the first table: no page holding only the title before a landscape section
-    report.orientation = "landscape" if first is not None and report.wide(
-        code_matrix(codings, corpus, family=first, wave=wave, codebook=codebook)) else "portrait"
-    _page(doc.sections[0], report.orientation)
-    doc.add_heading(title or f"{corpus.template.title}: tabellen {wave}", 0)
+    report = _Report(doc, "landscape" if first is not None and len(first.codes) > WIDE_TABLE else "portrait")
+    report.paragraph(title or f"{corpus.template.title}: tabellen {wave}", style="Title")
     n_pilots = len(pilot_rows(corpus, wave))
-    doc.add_paragraph(f"Tabellen en bevindingen van {unit.count(n_pilots)} in {wave}, per onderdeel van het codeboek.")
+    report.paragraph(f"Tabellen en bevindingen van {unit.count(n_pilots)} in {wave}, per onderdeel van het codeboek.")
 
     for fam in fams:
-        table = code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook) if fam.kind != "fact" else None
+        mine = _family_part(codings, fam, keep)
+        table = code_matrix(mine, corpus, family=fam, wave=wave, codebook=codebook) if fam.kind != "fact" else None
         # a wide table's heading goes on the landscape page with it, not alone before the break
         report.orient("landscape" if table is not None and report.wide(table) else "portrait")
-        doc.add_heading(fam.label, 1).paragraph_format.keep_with_next = True
-        summary = summarize_codes(codings, corpus, family=fam, wave=wave, codebook=codebook)
-        if fam.kind == "fact":
+        report.paragraph(fam.label, style="Heading 1", keep_next=True)
+        summary = summarize_codes(mine, corpus, family=fam, wave=wave, codebook=codebook)
+        if table is None:  # a short list of counts, kept on one page with its heading
             if fam.caption:
-                doc.add_paragraph(fam.caption)
-            for row in summary.itertuples():
-                doc.add_paragraph(f"{row.label}: {row.phrase}.", style="List Bullet")
+                report.paragraph(fam.caption, keep_next=True)
+            for i, row in enumerate(summary.itertuples(), start=1):
+                report.paragraph(f"{row.label}: {row.phrase}.", style="List Bullet", keep_next=i < len(summary))
             continue
         report.table(table, fam.caption or fam.label)
-        note = _review_note(codings, fam, wave)
+        note = _review_note(mine, fam, wave)
         if note:
-            doc.add_paragraph().add_run(note).italic = True
-        png = _totals_png(codings, corpus, fam, wave, codebook) if charts is True else (
+            report.paragraph((note, "i"))
+        png = _totals_png(mine, corpus, fam, wave, codebook) if charts is True else (
             charts.get((fam.id, wave)) if charts else None)
         if png is not None:
             report.chart(png, f"{fam.label}: aantal {unit.plural} per code, {wave}.")
-        doc.add_paragraph(f"Per code: het aantal {unit.plural} dat de code noemt, met een markante uitspraak.")
+        report.paragraph(f"Per code: het aantal {unit.plural} dat de code noemt, met een markante uitspraak.",
+                         keep_next=True)
         for row in summary.itertuples():
-            _code_bullet(doc, row)
+            _code_bullet(report, row)
 
     if compare is not None:
-        _comparison(report, codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare)
-    return doc
+        _comparison(report, codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare, keep=keep)
+    return report.document()
+
+
+def _status_codes(corpus, codebook: Codebook) -> set[str]:
+    """The codes of the status family (see :func:`quickscan.compare.compare_waves`), if any."""
+    status = corpus.template.status_family(codebook)
+    return {c.id for c in codebook.family(status).codes} if status else set()
+
+
+def _family_part(codings: pd.DataFrame, fam: Family, keep: set[str] = frozenset()) -> pd.DataFrame:
+    """The codings of one family's codes (and of the codes ``keep``): what its tables look at,
+    so that each table filters these rather than all codings (compute the part once)."""
+    return codings[codings["code"].isin({c.id for c in fam.codes} | keep)]
 
 
 def _review_note(codings: pd.DataFrame, fam: Family, wave: str) -> str:
@@ -569,44 +585,65 @@ def write_docx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: A
     return atomic_write(path, doc.save)
 
 
-def _code_bullet(doc, row) -> None:
+def _code_bullet(report: _Report, row) -> None:
     """``<label>: genoemd door <n> van de <N> pilots. “<quote>” (<pilot>)``"""
-    p = doc.add_paragraph(style="List Bullet")
-    p.add_run(row.label).bold = True
-    p.add_run(f": genoemd door {row.phrase}.")
+    runs: list = [(row.label, "b"), f": genoemd door {row.phrase}."]
     if row.quote:
-        p.add_run(" ")
-        p.add_run(f"“{row.quote}”").italic = True
-        p.add_run(f" ({row.quote_pilot})")
+        runs += [" ", (f"“{row.quote}”", "i"), f" ({row.quote_pilot})"]
+    report.paragraph(*runs, style="List Bullet")
 
 
-def _page(section, orientation: str) -> None:
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm
-
+def _section(orientation: str) -> str:
+    """The ``w:sectPr`` of an A4 page of this orientation (margins :data:`MARGIN`; a landscape
+    page, short, has :data:`LANDSCAPE_MARGIN` at the top and bottom for the table)."""
     width, height = PAGE[orientation]
-    section.orientation = WD_ORIENT.LANDSCAPE if orientation == "landscape" else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(width), Cm(height)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(MARGIN))
-    if orientation == "landscape":  # a landscape page is short: a little more of it for the table
-        section.top_margin = section.bottom_margin = Cm(LANDSCAPE_MARGIN)
+    edge = LANDSCAPE_MARGIN if orientation == "landscape" else MARGIN
+    orient = ' w:orient="landscape"' if orientation == "landscape" else ""
+    return (f'<w:sectPr><w:pgSz w:w="{_twips(width)}" w:h="{_twips(height)}"{orient}/>'
+            f'<w:pgMar w:top="{_twips(edge)}" w:right="{_twips(MARGIN)}" w:bottom="{_twips(edge)}" '
+            f'w:left="{_twips(MARGIN)}" w:header="720" w:footer="720" w:gutter="0"/>'
+            '<w:cols w:space="720"/><w:docGrid w:linePitch="360"/></w:sectPr>')
+
+
+def _text_height(orientation: str) -> float:
+    """The height in cm of the text on a page of this orientation (see :func:`_section`)."""
+    return PAGE[orientation][1] - 2 * (LANDSCAPE_MARGIN if orientation == "landscape" else MARGIN)
 
 
 class _Report:
-    """Numbers the tables and figures of a document and switches page orientation."""
+    """Writes the body of a report: numbers its tables and figures, switches page orientation.
 
-    def __init__(self, doc) -> None:
+    The body is written as WordprocessingML text and parsed once by :meth:`document`:
+    python-docx adds an element after a search through the whole body and a table cell by
+    cell (quadratic in the pilots: minutes for a report of 1,500 forms), and lxml moves
+    elements from one parsed tree into another slowly.
+    """
+
+    def __init__(self, doc, orientation: str = "portrait") -> None:
         self.doc = doc
         self.tables = 0
         self.figures = 0
-        self.orientation = "portrait"
+        self.orientation = orientation
+        self._xml: list[str] = []
+        self._styles: dict[str, str] = {}
+
+    def style(self, name: str) -> str:
+        """The id of a style of the document by its name (``"List Bullet"`` -> ``"ListBullet"``)."""
+        if name not in self._styles:
+            self._styles[name] = self.doc.styles[name].style_id
+        return self._styles[name]
+
+    def paragraph(self, *runs: str | tuple[str, str], style: str | None = None, keep_next: bool = False) -> None:
+        """A paragraph of runs: a text, or ``(text, "b")`` bold, ``(text, "i")`` italic."""
+        props = (f'<w:pStyle w:val="{self.style(style)}"/>' if style else "") + ("<w:keepNext/>" if keep_next else "")
+        body = "".join(_run(r) if isinstance(r, str) else _run(r[0], bold="b" in r[1], italic="i" in r[1])
+                       for r in runs if (r if isinstance(r, str) else r[0]))
+        self._xml.append(f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}{body}</w:p>")
 
     def orient(self, orientation: str) -> None:
-        from docx.enum.section import WD_SECTION
-
+        """Start a section of this orientation on a new page (when the current one differs)."""
         if orientation != self.orientation:
-            _page(self.doc.add_section(WD_SECTION.NEW_PAGE), orientation)
+            self._xml.append(f"<w:p><w:pPr>{_section(self.orientation)}</w:pPr></w:p>")
             self.orientation = orientation
 
     def caption(self, kind: str, text: str) -> None:
@@ -616,8 +653,7 @@ class _Report:
         else:
             self.figures += 1
             n = self.figures
-        p = self.doc.add_paragraph(f"{kind} {n}. {text}", style="Caption")
-        p.paragraph_format.keep_with_next = True
+        self.paragraph(f"{kind} {n}. {text}", style="Caption", keep_next=True)
 
     @staticmethod
     def wide(table: pd.DataFrame) -> bool:
@@ -625,19 +661,45 @@ class _Report:
         return table.shape[1] > WIDE_TABLE
 
     def table(self, table: pd.DataFrame, caption: str) -> None:
+        """A code matrix under its caption, in a landscape section when it is wide."""
         wide = self.wide(table)
         self.orient("landscape" if wide else "portrait")
         self.caption("Tabel", caption)
-        _add_table(self.doc, table, width=PAGE[self.orientation][0] - 2 * MARGIN, vertical_header=wide)
+        self.grid(table, vertical_header=wide)
         self.orient("portrait")
 
+    def grid(self, table: pd.DataFrame, *, vertical_header: bool = False) -> None:
+        """A table as wide as the text of the current page (see :func:`_table_xml`)."""
+        width = PAGE[self.orientation][0] - 2 * MARGIN
+        self._xml.append(_table_xml(table, width=width, height=_text_height(self.orientation),
+                                    style=self.style("Table Grid"), vertical_header=vertical_header))
+
     def chart(self, png, caption: str) -> None:
+        """A picture 16 cm wide (a PNG: a path or a binary file object) above its caption."""
         from docx.shared import Cm
+        from lxml import etree
 
         if hasattr(png, "seek"):
             png.seek(0)
-        self.doc.add_picture(png if hasattr(png, "read") else str(png), width=Cm(16))
+        inline = self.doc.part.new_pic_inline(png if hasattr(png, "read") else str(png), width=Cm(16))
+        inline.docPr.id = 1000 + self.figures  # unique in the document (python-docx counts the ids of its body)
+        self._xml.append(f"<w:p><w:r><w:drawing>{etree.tostring(inline, encoding=str)}</w:drawing></w:r></w:p>")
         self.caption("Figuur", caption)
+
+    def document(self) -> Document:
+        """The document with the body written so far, in one parse."""
+        from docx.oxml import parse_xml
+
+        root = self.doc.element  # the template's: its namespaces and the ones Word may ignore
+        spaces = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix)
+        ignorable = root.get(f"{{{root.nsmap.get('mc')}}}Ignorable")
+        if ignorable:
+            spaces += f' mc:Ignorable="{ignorable}"'
+        part = self.doc.part
+        part._element = parse_xml(f"<w:document {spaces}><w:body>{''.join(self._xml)}"
+                                  f"{_section(self.orientation)}</w:body></w:document>")
+        self._xml.clear()
+        return part.document
 
 
 def _totals_png(codings, corpus, fam: Family, wave: str, codebook) -> io.BytesIO:
@@ -655,54 +717,60 @@ def _totals_png(codings, corpus, fam: Family, wave: str, codebook) -> io.BytesIO
     return buffer
 
 
-def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool = False):
-    """A report table: header row bold, pilots as rows, ``X`` centred, ``Totaal`` bold."""
-    from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+_BREAKS = re.compile(r"(\t|\r\n?|\n)")
 
+
+def _run(text: Any, *, bold: bool = False, italic: bool = False, size: int | None = None) -> str:
+    """A ``w:r`` of text: escaped, a character XML forbids as U+FFFD (python-docx would raise),
+    a tab as ``w:tab`` and a line break as ``w:br`` (as python-docx writes them); ``size`` in
+    half-points.
+
+    >>> _run("a & b\\nc", bold=True)
+    '<w:r><w:rPr><w:b/></w:rPr><w:t>a &amp; b</w:t><w:br/><w:t>c</w:t></w:r>'
+    """
+    props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + (f'<w:sz w:val="{size}"/>' if size else "")
+    out = [f"<w:r><w:rPr>{props}</w:rPr>" if props else "<w:r>"]
+    for i, part in enumerate(_BREAKS.split(xml_safe(text))):
+        if i % 2:
+            out.append("<w:tab/>" if part == "\t" else "<w:br/>")
+        elif part:
+            space = ' xml:space="preserve"' if part != part.strip() else ""
+            out.append(f"<w:t{space}>{escape(part)}</w:t>")
+    out.append("</w:r>")
+    return "".join(out)
+
+
+def _twips(cm: float) -> int:
+    """Centimetres as twips, rounded as python-docx rounds ``Cm(cm).twips``."""
+    return round(int(cm * 360_000) / 635)
+
+
+def _table_xml(table: pd.DataFrame, *, width: float, height: float, style: str,
+               vertical_header: bool = False) -> str:
+    """A report table as a ``w:tbl``: header row bold, pilots as rows, ``X`` centred, ``Totaal`` bold.
+
+    ``width`` and ``height`` (cm) are those of the text on the page. The grid columns are
+    as wide as the cells (LibreOffice lays a table out by its grid, Word by its cells); a
+    row is never split over two pages; the header row is repeated on every page, and set
+    upright when a header word is wider than its column (it would be broken inside the
+    word). A table that fits on a page is kept on one page (keep with next on every row
+    but the last); a longer one starts with the header and two rows together and ends with
+    its last three rows together, so that no row is left alone at the foot or top of a page.
+    """
     header = [table.index.name or "", *map(str, table.columns)]
     n_codes = len(header) - 1
-    size = Pt(7 if n_codes > 12 else 8)
-    char = _CHAR_CM * size.pt / 8  # the width of an average character
+    points = 7 if n_codes > 12 else 8
+    char = _CHAR_CM * points / 8  # the width of an average character
     # the first column as wide as its longest label (within bounds): names on one line where possible
     longest = max((len(str(x)) for x in [header[0], *table.index]), default=10)
     first = min(max(PILOT_COLUMN * 0.6, longest * char + _CELL_PADDING), PILOT_COLUMN * 1.3, width / 2)
-    widths = [Cm(first)] + [Cm((width - first) / max(n_codes, 1))] * n_codes
     column = (width - first) / max(n_codes, 1)
+    widths = [_twips(first)] + [_twips(column)] * n_codes
     # a header word wider than its column would be broken inside the word: set the header upright
     words = [w for h in header[1:] for w in h.split()]
     vertical_header = vertical_header or any(len(w) * char * 1.1 + _CELL_PADDING > column for w in words)
 
-    t = doc.add_table(rows=len(table) + 1, cols=len(header))
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    t.autofit = False
-    rows = [header] + [[label, *("" if pd.isna(v) else str(v) for v in values)] for label, values in table.iterrows()]
-    for i, (row, values) in enumerate(zip(t.rows, rows)):
-        bold = i == 0 or values[0] == TOTAL
-        for j, (cell, text) in enumerate(zip(row.cells, values)):
-            cell.width = widths[j]
-            p = cell.paragraphs[0]
-            p.paragraph_format.space_after, p.paragraph_format.line_spacing = Pt(0), 1.0  # compact rows
-            run = p.add_run(text)
-            run.bold = bold
-            run.font.size = size
-            if j > 0:
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            if i == 0 and j > 0 and vertical_header:
-                direction = OxmlElement("w:textDirection")
-                direction.set(qn("w:val"), "btLr")
-                cell._tc.get_or_add_tcPr().append(direction)
-    # LibreOffice lays a table out by its grid, Word by its cells: both get the same widths
-    for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), widths):
-        col.set(qn("w:w"), str(int(w.twips)))
-    for row in t.rows:  # a row is never split over two pages
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    head = t.rows[0]
-    _repeat_header(head)
+    line = points * 1.2 * 2.54 / 72  # cm: a line of text in a cell
     if vertical_header:
         # upright labels wrap over as many lines as the column is wide (a line ~1.5 characters
         # high): the header is as high as the longest label needs on those lines, never lower
@@ -710,61 +778,97 @@ def _add_table(doc, table: pd.DataFrame, *, width: float, vertical_header: bool 
         lines = max(1, min(3, int((column - _CELL_PADDING + 0.1) / (1.5 * char))))
         longest = max((max(-(-len(h) // lines), *(len(w) for w in h.split())) for h in header[1:] if h.strip()),
                       default=10)
-        head.height = Cm(min(7.0, _CELL_PADDING + char * longest))
-        head.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-    return t
+        head = min(7.0, _CELL_PADDING + char * longest)
+    else:
+        head = line * max((len(textwrap.wrap(h, max(int((column - _CELL_PADDING) / char), 1))) for h in header[1:]),
+                          default=1)
+    labels = [str(label) for label in table.index]
+    rows = [[str(label), *("" if pd.isna(v) else str(v) for v in values)]
+            for label, values in zip(labels, table.itertuples(index=False, name=None))]
+    # keep the table on one page when it fits (room left for its heading and caption)
+    per_line = max(int((first - _CELL_PADDING) / char), 1)
+    room, fits = height - 2.5 - head, True
+    for label in labels:
+        room -= line * max(len(textwrap.wrap(label, per_line)), 1) + 0.05
+        if room < 0:
+            fits = False
+            break
+    n = len(rows) + 1  # the rows with the header
+    keep = set(range(n - 1)) if fits else {0, 1, 2, n - 3, n - 2}
+
+    size = points * 2
+    pilot_pr = f'<w:tcPr><w:tcW w:w="{widths[0]}" w:type="dxa"/></w:tcPr>'
+    code_pr = f'<w:tcPr><w:tcW w:w="{widths[-1]}" w:type="dxa"/></w:tcPr>'
+    upright = (f'<w:tcPr><w:tcW w:w="{widths[-1]}" w:type="dxa"/><w:textDirection w:val="btLr"/></w:tcPr>'
+               if vertical_header else code_pr)
+    mark = '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'  # compact rows
+    out = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
+           '<w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" '
+           'w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>',
+           *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
+    for i, values in enumerate([header, *rows]):
+        bold = i == 0 or values[0] == TOTAL
+        next_ = "<w:keepNext/>" if i in keep else ""
+        left = f"<w:pPr>{next_}{mark}<w:rPr><w:sz w:val=\"{size}\"/></w:rPr></w:pPr>"
+        centre = f'<w:pPr>{next_}{mark}<w:jc w:val="center"/><w:rPr><w:sz w:val="{size}"/></w:rPr></w:pPr>'
+        if i == 0:
+            height_pr = (f'<w:trHeight w:val="{_twips(head)}" w:hRule="atLeast"/>' if vertical_header else "")
+            out.append(f"<w:tr><w:trPr><w:cantSplit/>{height_pr}<w:tblHeader/></w:trPr>")
+        else:
+            out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        for j, text in enumerate(values):
+            run = _run(text, bold=bold, size=size) if text else ""
+            tc_pr = pilot_pr if j == 0 else upright if i == 0 else code_pr
+            out.append(f"<w:tc>{tc_pr}<w:p>{left if j == 0 else centre}{run}</w:p></w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
 
 
-def _repeat_header(row) -> None:
-    """Repeat the header row on every page the table spans (``w:tblHeader``, after ``w:cantSplit``
-    as the schema orders them)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    tr_pr = row._tr.get_or_add_trPr()
-    if tr_pr.find(qn("w:tblHeader")) is None:
-        tr_pr.append(OxmlElement("w:tblHeader"))
-
-
-def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], before: str, after: str) -> None:
+def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], before: str, after: str, *,
+                keep: set[str] = frozenset()) -> None:
     from .compare import compare_waves
 
-    doc, unit = report.doc, corpus.template.unit
-    doc.add_heading(f"Vergelijking {before} en {after}", 1)
+    unit = corpus.template.unit
+    report.paragraph(f"Vergelijking {before} en {after}", style="Heading 1")
     result = None
     for fam in fams:
-        result = compare_waves(codings, corpus, family=fam, before=before, after=after, codebook=codebook)
-        doc.add_heading(fam.label, 2).paragraph_format.keep_with_next = True
+        result = compare_waves(_family_part(codings, fam, keep), corpus, family=fam, before=before, after=after,
+                               codebook=codebook)
+        report.paragraph(fam.label, style="Heading 2", keep_next=True)
         totals = result.totals.set_index("label")[["before", "after", "difference"]]
         totals = totals.assign(difference=[f"{d:+d}" if d else "0" for d in totals["difference"]])
         totals.columns = [before, after, "Verschil"]
         totals.index.name = "Code"
         report.caption("Tabel", f"{fam.label}: aantal {unit.plural} per code in {before} "
                                 f"({unit.count(result.n_before)}) en {after} ({unit.count(result.n_after)}).")
-        _add_table(doc, totals, width=PAGE["portrait"][0] - 2 * MARGIN)
+        report.grid(totals)
         for status, text in (("gained", f"Erbij gekomen in {after}"), ("lost", f"Niet meer genoemd in {after}")):
             changed = result.changes[result.changes["status"] == status]
             if changed.empty:
-                doc.add_paragraph(f"{text}: geen.")
+                report.paragraph(f"{text}: geen.")
                 continue
-            doc.add_paragraph(f"{text}:").paragraph_format.keep_with_next = True
-            for (nr, pilot), rows in changed.groupby(["nr", "pilot"], sort=True):
-                doc.add_paragraph(f"{nr}. {pilot}: {', '.join(rows['label'])}.", style="List Bullet")
+            report.paragraph(f"{text}:", keep_next=True)
+            labels: dict[tuple, list[str]] = {}  # (nr, pilot) -> the codes it gained or lost
+            for nr, pilot, label in zip(changed["nr"].tolist(), changed["pilot"].tolist(), changed["label"].tolist()):
+                labels.setdefault((nr, pilot), []).append(label)
+            for nr, pilot in sorted(labels):
+                report.paragraph(f"{nr}. {pilot}: {', '.join(labels[nr, pilot])}.", style="List Bullet")
     if result is None:
         return
     status = result.status_family and codebook.family(result.status_family).label.lower()
-    doc.add_heading(f"{status[:1].upper() + status[1:]} en deelname" if status else "Deelname", 2)
+    report.paragraph(f"{status[:1].upper() + status[1:]} en deelname" if status else "Deelname", style="Heading 2")
     if status and result.status_changes.empty:
-        doc.add_paragraph(f"Geen {unit.singular} veranderde van {status} tussen {before} en {after}.")
+        report.paragraph(f"Geen {unit.singular} veranderde van {status} tussen {before} en {after}.")
     elif status:
-        doc.add_paragraph(f"{unit.plural[:1].upper() + unit.plural[1:]} waarvan de {status} veranderde "
-                          f"tussen {before} en {after}:")
+        report.paragraph(f"{unit.plural[:1].upper() + unit.plural[1:]} waarvan de {status} veranderde "
+                         f"tussen {before} en {after}:")
         for row in result.status_changes.itertuples():
             was, now = row.before or "onbekend", row.after or "onbekend"
-            doc.add_paragraph(f"{row.nr}. {row.pilot}: {was} → {now}.", style="List Bullet")
+            report.paragraph(f"{row.nr}. {row.pilot}: {was} → {now}.", style="List Bullet")
     for pilots, wave in ((result.only_before, before), (result.only_after, after)):
         if pilots.empty:
-            doc.add_paragraph(f"Alleen in {wave}: geen.")
+            report.paragraph(f"Alleen in {wave}: geen.")
         else:
             names = "; ".join(f"{r.nr}. {r.pilot}" for r in pilots.itertuples())
-            doc.add_paragraph(f"Alleen in {wave}: {names}.")
+            report.paragraph(f"Alleen in {wave}: {names}.")

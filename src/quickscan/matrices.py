@@ -74,11 +74,15 @@ def pilot_rows(corpus, wave: str | None = None, *, footnotes: Mapping[str, str] 
     """
     wave = _one_wave(corpus, wave)
     pilots = corpus.pilots
-    names = pilots.drop_duplicates("pilot_id").set_index("pilot_id")["pilot"]
+    names: dict[str, str] = {}
+    for pid, name in zip(pilots["pilot_id"].tolist(), pilots["pilot"].tolist()):
+        names.setdefault(pid, name)  # the name of its first wave
     rows = pilots.loc[pilots["wave"] == wave, ["nr", "pilot_id"]].sort_values("nr", kind="stable")
-    rows = rows.assign(pilot=rows["pilot_id"].map(names)).reset_index(drop=True)
+    rows = rows.reset_index(drop=True)
+    ids = rows["pilot_id"].tolist()
+    rows["pilot"] = [names[pid] for pid in ids]
     marks = dict(footnotes or {})
-    rows["label"] = [f"{nr}. {name}{marks.get(pid, '')}" for nr, pid, name in rows.itertuples(index=False)]
+    rows["label"] = [f"{nr}. {names[pid]}{marks.get(pid, '')}" for nr, pid in zip(rows["nr"].tolist(), ids)]
     return rows
 
 
@@ -285,25 +289,25 @@ def summarize_codes(
     found = _family_codings(codings, fam, wave)
     found = found[found["pilot_id"].isin(order)]
     found = found.assign(_order=found["pilot_id"].map(order)).sort_values("_order", kind="stable")
-    confidence = _confidence(found, codebook)
     # sentence -> how many codes of the family it gives: a sentence that names one code states it
     crowded = found.drop_duplicates(["pilot_id", "evidence", "code"])["evidence"].value_counts().to_dict()
+    pilots: dict[str, dict[str, None]] = {code.id: {} for code in fam.codes}  # code -> its pilots in report order
+    quotes = _telling_quotes(found, fam, codebook=codebook, crowded=crowded)
+    for pid, code in zip(found["pilot_id"].tolist(), found["code"].tolist()):
+        pilots[code][pid] = None
     out = []
     for code in fam.codes:
-        mine = found[found["code"] == code.id]
-        pilots = list(dict.fromkeys(mine["pilot_id"]))
-        quote, quote_pilot = _telling_quote(mine, own=set(code.expected or code.questions or fam.questions),
-                                            confidence=confidence, crowded=crowded)
+        quote, quote_pilot = quotes.get(code.id, ("", ""))
+        n = len(pilots[code.id])
         out.append({
             "code": code.id,
             "label": code.label,
-            "n_pilots": len(pilots),
+            "n_pilots": n,
             "n_total": len(rows),
-            "pilots": "; ".join(names[p] for p in pilots),
+            "pilots": "; ".join(names[p] for p in pilots[code.id]),
             "quote": quote,
             "quote_pilot": names.get(quote_pilot, ""),
-            "phrase": count_phrase(len(pilots), len(rows), noun=noun or corpus.template.unit.plural,
-                                   spelled=spelled),
+            "phrase": count_phrase(n, len(rows), noun=noun or corpus.template.unit.plural, spelled=spelled),
         })
     return pd.DataFrame(out, columns=["code", "label", "n_pilots", "n_total", "pilots", "quote", "quote_pilot",
                                       "phrase"])
@@ -319,32 +323,54 @@ def _confidence(found: pd.DataFrame, codebook: Codebook | None) -> dict[tuple[st
     return dict(zip(zip(cells["pilot_id"], cells["code"]), cells["confidence"]))
 
 
-def _telling_quote(codings: pd.DataFrame, *, own=frozenset(), confidence=None, crowded=None) -> tuple[str, str]:
-    """(sentence, pilot_id) of the most telling quote: see :func:`summarize_codes`."""
+def _telling_quotes(codings: pd.DataFrame, family: Family, *, codebook: Codebook | None = None, crowded=None
+                    ) -> dict[str, tuple[str, str]]:
+    """code -> (sentence, pilot_id) of its most telling quote (see :func:`summarize_codes`),
+    for the codes of ``family`` that have one; the first on a tie, in the order of ``codings``.
+
+    The confidence of a cell only breaks ties between the best sentences on the other
+    grounds, so it is computed for the cells of those sentences only."""
     from .confidence import looks_like_list
 
     low, high = QUOTE_WORDS
-    confidence = confidence or {}
     crowded = crowded or {}
-    decisions = codings["decision"] if "decision" in codings else [None] * len(codings)
-    best: tuple[tuple, str, str] | None = None
+    own = {c.id: set(c.expected or c.questions or family.questions) for c in family.codes}
+    n = len(codings)
+    decisions = codings["decision"].tolist() if "decision" in codings else [None] * n
+    questions = pd.to_numeric(codings["question"], errors="coerce").astype(float).tolist()
+    sentence: dict[str, tuple] = {}  # evidence -> what its score owes to the sentence (a sentence gives several codes)
+    best: dict[str, tuple] = {}  # code -> the best score without the confidence
+    ties: dict[str, list[tuple[int, str, str]]] = {}  # code -> (length, sentence, pilot) of the rows with that score
     for evidence, negated, pilot, question, code, decision in zip(
-        codings["evidence"], codings["negated"], codings["pilot_id"], codings["question"], codings["code"], decisions
+        codings["evidence"].tolist(), codings["negated"].tolist(), codings["pilot_id"].tolist(), questions,
+        codings["code"].tolist(), decisions
     ):
-        reviewed = decision in ("accepted", "added")
         if negated or not isinstance(evidence, str) or not evidence.strip():  # a denial is no quote
             continue
-        words = len(evidence.split())
-        # within 8-40 words: nearest to QUOTE_AIM; outside: nearest to the window
-        length = (1, -abs(words - QUOTE_AIM)) if low <= words <= high else (
-            0, -(low - words if words < low else words - high))
-        q = None if pd.isna(question) else int(question)
-        others = crowded.get(evidence, 1)
-        score = (reviewed, not looks_like_list(evidence), q in own, -others, length[0],
-                 round(float(confidence.get((pilot, code), 0.0)), 1), length[1])
-        if best is None or score > best[0]:
-            best = (score, evidence.strip(), pilot)
-    return (best[1], best[2]) if best else ("", "")
+        known = sentence.get(evidence)
+        if known is None:
+            words = len(evidence.split())
+            # within 8-40 words: nearest to QUOTE_AIM; outside: nearest to the window
+            length = (1, -abs(words - QUOTE_AIM)) if low <= words <= high else (
+                0, -(low - words if words < low else words - high))
+            known = sentence[evidence] = (not looks_like_list(evidence), -crowded.get(evidence, 1), *length,
+                                          evidence.strip())
+        reviewed = isinstance(decision, str) and decision in ("accepted", "added")
+        q = None if question != question else int(question)
+        score = (reviewed, known[0], q in own.get(code, ()), known[1], known[2])
+        top = best.get(code)
+        if top is None or score > top:
+            best[code], ties[code] = score, [(known[3], known[4], pilot)]
+        elif score == top:
+            ties[code].append((known[3], known[4], pilot))
+    cells = {(pilot, code) for code, rows in ties.items() if len(rows) > 1 for _, _, pilot in rows}
+    confidence = _confidence(codings[[cell in cells for cell in zip(codings["pilot_id"].tolist(),
+                                                                    codings["code"].tolist())]], codebook) if cells else {}
+    out = {}
+    for code, rows in ties.items():
+        chosen = max(rows, key=lambda r: (round(float(confidence.get((r[2], code), 0.0)), 1), r[0]))  # the first max
+        out[code] = (chosen[1], chosen[2])
+    return out
 
 
 # -- numbers in Dutch ------------------------------------------------------------------------

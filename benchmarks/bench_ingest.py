@@ -3,8 +3,8 @@
     python benchmarks/bench_ingest.py            # N = 15, 150, 1500
     python benchmarks/bench_ingest.py --n 15 150
 
-Forms are generated from the sample source (all five layouts, realistic answer lengths)
-into ``benchmarks/_work/N``. Each N is measured in a fresh process, so that peak memory
+Forms are those of ``bench_scale.py`` (generated once into ``benchmarks/_work/scale-N``: N
+distinct forms, all five layouts, realistic answer lengths, two waves). Each N is measured in a fresh process, so that peak memory
 (max RSS above the baseline after imports) belongs to that N alone. Goal: reading a form
 costs at most 4x the raw parse, and time per form stays flat as N grows.
 """
@@ -21,29 +21,14 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "benchmarks" / "_work"
 
 
 def generate(n: int) -> Path:
-    """N forms in ``_work/N/T0``, made from the sample pilots with varied names and layouts."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from render_sample import load_sources
-    from sample_forms import write_form
+    """The N distinct forms of ``bench_scale.py`` (``_work/scale-N/T0`` and ``T1``), made once for both."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_scale import generate as scale_forms
 
-    from quickscan.template import load_template
-
-    folder = WORK / str(n) / "T0"
-    if folder.is_dir() and len(list(folder.glob("*.docx"))) == n:
-        return folder.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    template = load_template()
-    interviews = [s[w] for s in load_sources(ROOT / "data" / "sample" / "source") for w in ("t0", "t1") if s.get(w)]
-    for i in range(n):
-        interview = interviews[i % len(interviews)]
-        answers = {int(q): str(a or "").strip() for q, a in interview["answers"].items()}
-        answers[1] = f"{interview['name']} {i:04d}, Dorpsstraat {i}, 3500 AA Utrecht"
-        write_form(folder / f"form-{i:04d}.docx", answers, template, layout=i % 5 + 1)
-    return folder.parent
+    return scale_forms(n)
 
 
 def _raw_parse(files: list[Path]) -> float:

@@ -215,6 +215,28 @@ def test_excel_formulas_read_as_cached_values(tmp_path):
     assert warned["place"].tolist() == ["sheet T0, cell E2"]
 
 
+@pytest.mark.parametrize("uncalculated", [False, True])
+def test_excel_workbook_is_loaded_once_unless_a_formula_has_no_value(tmp_path, monkeypatch, uncalculated):
+    """openpyxl gives either the stored values or the formulas: the second load (for the formula
+    texts) is made only for a workbook holding a formula Excel never calculated."""
+    from quickscan import _xlsx
+
+    path = tmp_path / "answers.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "T0"
+    ws.append(["Pilot", Q9, "20. Lessen"])
+    ws.append(["Houten", '="Thuis "&"wonen"', "=1+1"])
+    wb.save(path)
+    _set_cached(path, {"B2": ("str", "Thuis wonen"), **({} if uncalculated else {"C2": ("", "2")})})
+    loads = []
+    real = _xlsx._load
+    monkeypatch.setattr(_xlsx, "_load", lambda *a, **k: loads.append(k["data_only"]) or real(*a, **k))
+    corpus = read_excel(path)
+    assert corpus.answer("houten", 20) == ("=1+1" if uncalculated else "2")
+    assert loads == ([True, False] if uncalculated else [True])
+
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"

@@ -90,6 +90,10 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _TO_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b\x0c\r\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_XML = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_XML = re.compile(rb"<(?:\w+:)?c[\s>/]")
+# a cell element with content (attributes, content): formula cells, to see whether they hold a value
+_FORMULA_CELL_XML = re.compile(rb"<(?:\w+:)?c(\s[^>]*)?(?<!/)>(.*?)</(?:\w+:)?c>", re.S)
+_VALUE_XML = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]")  # a stored value, not empty
+_TEXT_TYPE = re.compile(rb"\st=[\"']str[\"']")  # a text formula: an empty <v/> is its value ""
 _MERGE_XML = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=[\"']\$?([A-Za-z]{1,3}\$?\d{0,7}):\$?([A-Za-z]{1,3}\$?\d{0,7})")
 
 
@@ -315,16 +319,35 @@ def present_rows(ws, *, min_row: int = 1):
 
 def check_workbook(package, path: Path) -> bool:
     """Check an opened workbook package against the budgets before openpyxl loads it (its XML,
-    the cells of each sheet); returns whether any sheet holds a formula."""
+    the cells of each sheet); returns whether a sheet may hold a formula without a calculated
+    value (only then is the workbook loaded a second time, for the formula texts)."""
     names = package.namelist()
     check_xml(package, [n for n in names if n.lower().endswith((".xml", ".rels", ".vml"))], path)
-    has_formulas = False
+    uncalculated = False
     for n in names:
         if n.startswith("xl/worksheets/") and n.endswith(".xml"):
             data = package.read(n)
             check_cells(data, path, n)
-            has_formulas = has_formulas or bool(_FORMULA_XML.search(data))
-    return has_formulas
+            uncalculated = uncalculated or _uncalculated(data)
+    return uncalculated
+
+
+def _uncalculated(xml: bytes) -> bool:
+    """Whether a sheet's XML may hold a formula without a calculated value: it holds more formulas
+    than cells with a formula and a stored value (Excel stores one for every formula it saves).
+    Erring on the side of True only costs a second load.
+
+    >>> _uncalculated(b'<c r="A1"><f>1+1</f><v>2</v></c><c r="B1" t="str"><f>""</f><v></v></c>')
+    False
+    >>> _uncalculated(b'<c r="A1"><f>1+1</f><v>2</v></c><c r="A2"><f>1+2</f><v/></c>')
+    True
+    """
+    formulas = len(_FORMULA_XML.findall(xml))
+    if not formulas:
+        return False
+    calculated = sum(1 for m in _FORMULA_CELL_XML.finditer(xml)
+                     if _FORMULA_XML.search(m[2]) and (_TEXT_TYPE.search(m[1]) or _VALUE_XML.search(m[2])))
+    return formulas > calculated
 
 
 def check_cells(xml: bytes, path: Path, part: str) -> None:
@@ -678,10 +701,10 @@ def _read_grids(path: Path, sheet: str | None) -> tuple[list[_Grid], list[dict]]
         if not any(n.startswith("xl/") for n in names):
             raise NotAQuickscanForm(path, "not an Excel workbook (the package has no xl/ part)")
         check_not_output(package, path)
-        has_formulas = check_workbook(package, path)
+        uncalculated = check_workbook(package, path)
     data = path.read_bytes()
     values = _load(data, path, data_only=True)
-    formulas = _load(data, path, data_only=False) if has_formulas else None
+    formulas = _load(data, path, data_only=False) if uncalculated else None
     try:
         sheets = values.worksheets
         if sheet is not None:

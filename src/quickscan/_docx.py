@@ -180,16 +180,26 @@ def _read_pieces(path: Path) -> tuple[list[_Para | _Row], str, list[dict]]:
         check_xml(package, [main, "word/styles.xml", "word/numbering.xml"], path)
         root = _parse(package.read(main), path, main)
         w = _Names(etree.QName(root).namespace)
-        used = {el.get(w.val) for el in root.iter(w.pStyle)}
+        used: set[str | None] = set()
+        numbered, fallbacks = False, []
+        for el in root.iter(w.pStyle, w.numPr, _MC):  # one pass over the tree for all three
+            if el.tag == w.pStyle:
+                used.add(el.get(w.val))
+            elif el.tag == w.numPr:
+                numbered = True
+            else:
+                fallbacks.append(el)
         styles = _optional(_styles, package, "word/styles.xml", names, used - {None}, path=path, notes=notes,
                            what="paragraph styles (headings, lists) are not used to find questions") or {}
         numbering = _optional(_numbering, package, "word/numbering.xml", names, path=path, notes=notes,
-                              what="list numbers are left out of the text") if root.find(f".//{w.numPr}") is not None else {}
+                              what="list numbers are left out of the text") if numbered else {}
     ns = w.ns
     if ns not in _NS:
         raise CorruptFileError(path, f"not a Word document: unexpected XML namespace {ns}")
-    for fallback in list(root.iter(_MC)):  # alternate content is stored twice; keep the first choice
-        fallback.getparent().remove(fallback)
+    for fallback in fallbacks:  # alternate content is stored twice; keep the first choice
+        parent = fallback.getparent()
+        if parent is not None:
+            parent.remove(fallback)
     body = root.find(w.body)
     if body is None:
         raise CorruptFileError(path, "not a Word document: no body")
@@ -340,16 +350,16 @@ class _Walker:
                 self.n_tables += 1
                 self.table(child, self.n_tables)
             elif tag in (w.sdt, w.customXml, w.sdtContent):
-                self.walk(child.find(w.sdtContent) if tag == w.sdt else child)
+                self.walk(_child(child, w.sdtContent) if tag == w.sdt else child)
 
     def table(self, tbl, number: int) -> None:
         w = self.w
         for r, tr in enumerate(_children(tbl, w.tr, w), start=1):
             cells = []
             for tc in _children(tr, w.tc, w):
-                tc_pr = tc.find(w.tcPr)
+                tc_pr = _child(tc, w.tcPr)
                 if tc_pr is not None:
-                    vmerge, hmerge = tc_pr.find(w.vMerge), tc_pr.find(w.hMerge)
+                    vmerge, hmerge = _children_of(tc_pr, w.vMerge, w.hMerge)
                     if (vmerge is not None and vmerge.get(w.val) in (None, "continue")) or (
                         hmerge is not None and hmerge.get(w.val) in (None, "continue")
                     ):
@@ -363,6 +373,10 @@ class _Walker:
 
     def cell(self, tc) -> str:
         """The text of a table cell; a nested table gives one line per row, cells joined by " | "."""
+        content = [child for child in tc if child.tag != self.w.tcPr]
+        if len(content) == 1 and content[0].tag == self.w.p:  # the common cell: one paragraph
+            text = self.paragraph(content[0])[0]
+            return text.strip("\n") if text.strip() else ""
         answer = _Answer()
         self._cell_content(tc, answer)
         return answer.text()
@@ -379,7 +393,7 @@ class _Walker:
                     line = " | ".join(self.cell(tcell).replace("\n\n", " ") for tcell in _children(tr, w.tc, w))
                     answer.add(line, "", True)
             elif tag in (w.sdt, w.customXml, w.sdtContent):
-                inner = child.find(w.sdtContent) if tag == w.sdt else child
+                inner = _child(child, w.sdtContent) if tag == w.sdt else child
                 if inner is not None:
                     self._cell_content(inner, answer)
 
@@ -400,13 +414,12 @@ class _Walker:
                 parts.append("\n")
         text = "".join(parts)
         style, prefix = "", ""
-        ppr = p.find(w.pPr)
+        ppr = _child(p, w.pPr)
         if ppr is not None:
-            ps = ppr.find(w.pStyle)
+            ps, outline, num = _children_of(ppr, w.pStyle, w.outline, w.numPr)
             style = self.styles.get(ps.get(w.val), "") if ps is not None else ""
-            if ppr.find(w.outline) is not None:
+            if outline is not None:
                 style = "heading"
-            num = ppr.find(w.numPr)
             if num is not None:
                 style, prefix = self.list_prefix(num, style)
             elif style == "bullet":
@@ -421,7 +434,7 @@ class _Walker:
 
     def list_prefix(self, num, style: str) -> tuple[str, str]:
         w = self.w
-        num_id_el, ilvl_el = num.find(w.numId), num.find(w.ilvl)
+        num_id_el, ilvl_el = _child(num, w.numId), _child(num, w.ilvl)
         num_id = num_id_el.get(w.val) if num_id_el is not None else ""
         raw = (ilvl_el.get(w.val) if ilvl_el is not None else None) or "0"
         level = min(max(int(raw), 0), 8) if raw.isdigit() else 0  # Word has levels 0-8; ignore nonsense
@@ -448,21 +461,41 @@ def _children(parent, tag: str, w: _Names):
         if child.tag == tag:
             yield child
         elif child.tag in (w.sdt, w.customXml):
-            inner = child.find(w.sdtContent) if child.tag == w.sdt else child
+            inner = _child(child, w.sdtContent) if child.tag == w.sdt else child
             if inner is not None:
                 yield from _children(inner, tag, w)
 
 
 def _all_bold(p, w: _Names) -> bool:
-    runs = [r for r in p.iter(w.r) if r.find(w.t) is not None]
+    runs = [r for r in p.iter(w.r) if _child(r, w.t) is not None]
     if not runs:
         return False
     for r in runs:
-        rpr = r.find(w.rPr)
-        b = rpr.find(w.b) if rpr is not None else None
+        rpr = _child(r, w.rPr)
+        b = _child(rpr, w.b) if rpr is not None else None
         if b is None or b.get(w.val) in ("0", "false", "off"):
             return False
     return True
+
+
+def _children_of(parent, *tags: str) -> list:
+    """The first child of ``parent`` with each of ``tags`` (None where there is none), in one pass."""
+    found: list = [None] * len(tags)
+    for child in parent:
+        if child.tag in tags:
+            i = tags.index(child.tag)
+            if found[i] is None:
+                found[i] = child
+    return found
+
+
+def _child(parent, tag: str):
+    """``parent.find(tag)`` (its first child with ``tag``) at a fraction of the cost: the children
+    are few, and the one looked for (``pPr``, ``tcPr``) comes first."""
+    for child in parent:
+        if child.tag == tag:
+            return child
+    return None
 
 
 # -- pieces to answers ----------------------------------------------------------------------
@@ -477,6 +510,7 @@ def _assemble(
     """
     answers: dict[int, _Answer] = {}
     worded: set[int] = set()
+    numbers = set(template.numbers)
     prompt = ""  # the part of the current question's prompt not yet seen
     unmatched: list[tuple[str, str, bool]] = []
     current: int | None = None
@@ -485,7 +519,7 @@ def _assemble(
         if isinstance(piece, _Row):
             if not in_table:
                 in_table = True
-            found = _row_question(piece.cells, template, current)
+            found = _row_question(piece.cells, template, current, numbers)
             if found is not None:
                 current, cells, by_wording = found
                 if by_wording:
@@ -545,14 +579,14 @@ def _para_question(para: _Para, template: Template):
     )
     if not candidate:
         return None
-    return template.match_question(text, loose=emphasised)
+    return _match(template, text, loose=emphasised)
 
 
 _NUMBER_CELL = re.compile(r"^\s*(?:vraag\s*)?(\d{1,2})\s*[.):]?\s*$", re.IGNORECASE)
 
 
 def _row_question(
-    cells: list[str], template: Template, current: int | None
+    cells: list[str], template: Template, current: int | None, numbers: set[int]
 ) -> tuple[int, list[str], bool] | None:
     """The question a table row asks, and the answer texts in the row, or None.
 
@@ -561,21 +595,39 @@ def _row_question(
     """
     for i, cell in enumerate(cells[:3]):
         number = _NUMBER_CELL.match(cell)
-        if number and int(number.group(1)) in template.numbers:
+        if number and int(number.group(1)) in numbers:
             n = int(number.group(1))
             nxt = cells[i + 1] if i + 1 < len(cells) else ""
-            match = template.match_question(f"{n}. {nxt}", loose=True) if nxt.strip() else None
+            match = _match(template, f"{n}. {nxt}", loose=True) if nxt.strip() else None
             if match is not None and match.number == n and match.score >= 0.7:
                 rest = _strip(template, n, match.rest(f"{n}. {nxt}"))  # a prompt in the question's cell
                 return n, [rest, *(_strip(template, n, c) for c in cells[i + 2 :])], True
             if not nxt.strip() or n == (current or 0) + 1:
                 return n, [_strip(template, n, c) for c in cells[i + 1 :]], False
             return None
-        match = template.match_question(cell) if cell.strip() else None
+        match = _match(template, cell) if cell.strip() else None
         if match is not None:
             n = match.number
             return n, [_strip(template, n, match.rest(cell)), *(_strip(template, n, c) for c in cells[i + 1 :])], True
     return None
+
+
+_MATCH_CACHE = "_docx_matches"  # kept on the template: its answers to short texts
+_CACHED_TEXT, _CACHE_ENTRIES = 200, 4096
+
+
+def _match(template: Template, text: str, *, loose: bool = False):
+    """``template.match_question(text, loose=loose)``, remembered for short texts: the cells and
+    headings of the questions are the same in every form of a folder, the answers are not."""
+    if len(text) > _CACHED_TEXT:
+        return template.match_question(text, loose=loose)
+    cache = template.__dict__.setdefault(_MATCH_CACHE, {})  # like a cached_property: lives with the template
+    key = (text, loose)
+    if key not in cache:
+        if len(cache) >= _CACHE_ENTRIES:  # bounded: forms of another kind would only fill it
+            cache.clear()
+        cache[key] = template.match_question(text, loose=loose)
+    return cache[key]
 
 
 def _strip(template: Template, number: int, text: str) -> str:

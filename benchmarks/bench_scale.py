@@ -168,7 +168,7 @@ def steps(folder: Path, refi: bool = False) -> list[tuple[str, float, float]]:
     import quickscan.cli  # noqa: F401
     from quickscan.coding import code_corpus, pipeline
     from quickscan.privacy import find_personal_elsewhere, hide_personal_elsewhere
-    from quickscan.review import write_review_sheet
+    from quickscan.review import review_cells, write_review_sheet
     from quickscan.study import Study, _chart_data, _charts, _draw_chart, _keep, _read_data, _submit, _writers
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,6 +184,9 @@ def steps(folder: Path, refi: bool = False) -> list[tuple[str, float, float]]:
         corpus = step("personal data elsewhere", personal)
         codings = step("coding", lambda: code_corpus(corpus, codebook))
         families = [f.id for f in codebook.families if f.kind != "fact"]
+        personal = codings["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)
+        cells = step("review cells", lambda: review_cells(codings[~personal], corpus=corpus, codebook=codebook,
+                                                           families=families))
         waves = list(corpus.waves)
         compare = (waves[0], waves[-1])
         charts = _charts(families, waves, compare)
@@ -194,10 +197,10 @@ def steps(folder: Path, refi: bool = False) -> list[tuple[str, float, float]]:
                     for key, chart in charts.items()}
 
         drawn = step(f"charts ({len(charts)} PNG)", draw)
-        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn):
+        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn, cells):
             step(name, write)
         step("review.xlsx", lambda: write_review_sheet(codings, study.out / "review.xlsx", corpus=corpus,
-                                                       codebook=codebook, families=families))
+                                                       codebook=codebook, families=families, cells=cells))
     return out
 
 

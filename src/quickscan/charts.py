@@ -19,6 +19,7 @@ saving it (``close=False`` keeps it, e.g. to show it afterwards); otherwise clos
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Sequence
 from os import PathLike
@@ -49,9 +50,10 @@ A4_HEIGHT = 24.7 / 2.54  # the text height of an A4 page
 #: 200 dots per inch in the Word report (sharp in print: 7.5 pt text is 21 pixels high) at less
 #: than half the pixels, and the time, of 300 dpi.
 DPI = 200
-#: The pilots x codes grid is drawn for at most this many pilots (one A4 page of rows); a wave
-#: with more gets the codes x codes chart of co-occurrence instead (see :func:`plot_matrix`).
-MATRIX_PILOTS = 100
+#: The pilots x codes grid is drawn for at most this many pilots (rows of 0.15 inch and more,
+#: labels of 6.7 pt and more: a few dozen pilots stay readable on one page); a wave with more
+#: gets the codes x codes chart of co-occurrence instead (see :func:`plot_matrix`).
+MATRIX_PILOTS = 50
 #: The co-occurrence chart writes the count in each cell up to this many codes (400 cells);
 #: beyond, the cells are too small for a legible number and a colour bar gives the scale.
 COOCCURRENCE_COUNTS = 20
@@ -110,12 +112,19 @@ def _shorten(label: str, width: int) -> str:
 
 def _text_width(texts: list[str], font: float) -> float:
     """The width in inches of the widest of ``texts`` (one line each) at ``font`` points."""
-    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
 
-    renderer, props = RendererAgg(10, 10, 72), FontProperties(size=font)
+    renderer, props = _measurer(), FontProperties(size=font)
     widths = [renderer.get_text_width_height_descent(t, props, ismath=False)[0] for t in texts if t]
     return max(widths, default=0.0) / 72
+
+
+@functools.cache
+def _measurer():
+    """One renderer for measuring texts: it remembers a label measured for an earlier chart."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(10, 10, 72)
 
 
 def _title(family_label: str, waves: str, n: str) -> str:
@@ -253,8 +262,8 @@ def plot_matrix(
     labelled ``"1. <pilot>"``; codes are columns in codebook order, their Dutch labels
     rotated above the grid; under each column the number of pilots with the code. A new
     figure (``ax`` None) is 16 cm wide (up to 24.7 cm, A4 landscape, for families with
-    many codes) and as high as the pilots need, with rows of 0.08 to 0.25 inch (100
-    pilots fill an A4 page), so that 15 to 100 pilots stay readable.
+    many codes) and as high as the pilots need, with rows of 0.15 to 0.25 inch (50
+    pilots fill most of an A4 page), so that up to 50 pilots stay readable.
 
     Parameters
     ----------
@@ -298,7 +307,7 @@ def _matrix_chart(m: pd.DataFrame, family_label: str, wave: str, unit, *, ax: Ax
         return _cooccurrence(grid, family_label, wave, unit, ax)
 
     pilot_labels = [_shorten(p, 45) for p in grid.index]
-    row = min(0.25, max(0.08, 7.5 / max(n_rows, 1)))  # inches per pilot
+    row = min(0.25, max(0.08, 7.5 / max(n_rows, 1)))  # inches per pilot (0.15 for 50)
     font = max(5.0, min(7.5, row * 72 * 0.62))
     label_width = _text_width(pilot_labels, font) + 0.25
     width = A4_WIDTH

@@ -29,7 +29,6 @@ from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .errors import QuickscanWarning
@@ -115,28 +114,24 @@ def _rows(frame: pd.DataFrame, styles: Sequence[int | None], first: int, cut: li
     for start in range(0, len(frame), _CHUNK):
         part = frame.iloc[start:start + _CHUNK]
         numbers = range(first + start, first + start + len(part))
-        columns = [_cells(part.iloc[:, j], styles[j] if j < len(styles) else None, cut) for j in range(part.shape[1])]
-        heights = _heights(part, wrap) if wrap else repeat(None)
-        starts = [f'<row r="{n}" ht="{h}" customHeight="1">' if h else f'<row r="{n}">' for n, h in zip(numbers, heights)]
+        lines = [1] * len(part)
+        columns = []
+        for j in range(part.shape[1]):
+            cells, own = _cells(part.iloc[:, j], styles[j] if j < len(styles) else None, cut, (wrap or {}).get(j))
+            columns.append(cells)
+            if own is not None:
+                lines = list(map(max, lines, own))
+        starts = [f'<row r="{n}" ht="{min(15 * k, 409)}" customHeight="1">' if k > 1 else f'<row r="{n}">'
+                  for n, k in zip(numbers, lines)]
         yield "".join(chain.from_iterable(zip(starts, *columns, repeat("</row>", len(part)))))
 
 
-def _heights(part: pd.DataFrame, wrap: dict[int, float]) -> list[float | None]:
-    """Points each row needs for the wrapped text of its columns (15 a line, a line as many
-    characters as the column is wide; at most 409, Excel's highest row); None for one line."""
-    lines = np.ones(len(part))
-    for j, width in wrap.items():
-        text = part.iloc[:, j].astype("string").fillna("")
-        own = np.ceil(text.str.len().to_numpy(float) / max(width - 1, 1)) + text.str.count("\n").to_numpy(float)
-        lines = np.maximum(lines, own)
-    return [min(15.0 * n, 409.0) if n > 1 else None for n in lines.tolist()]
-
-
-def _cells(values: pd.Series, style: int | None, cut: list[int]) -> list[str]:
-    """The ``<c>`` elements of one column, each distinct value rendered once; an empty cell
-    is an empty element (with the column's style)."""
+def _cells(values: pd.Series, style: int | None, cut: list[int], width: float | None = None):
+    """The ``<c>`` elements of one column, each distinct value rendered once (an empty cell
+    is an empty element with the column's style), and with a ``width`` the lines each cell's
+    text takes wrapped in a column so wide (a line as many characters as the column is wide)."""
     s = f' s="{style}"' if style else ""
-    values = values.astype(object).where(values.notna(), None).tolist()
+    values = values.tolist()
     distinct = list(dict.fromkeys(values))
     texts = [v for v in distinct if v.__class__ is str and v]
     rendered = dict(zip(texts, (f'<c{s} t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
@@ -145,14 +140,19 @@ def _cells(values: pd.Series, style: int | None, cut: list[int]) -> list[str]:
     for v in distinct:
         if v not in rendered:
             rendered[v] = _value(v, s, cut)
-    return list(map(rendered.__getitem__, values))
+    cells = list(map(rendered.__getitem__, values))
+    if width is None:
+        return cells, None
+    room = max(width - 1, 1)
+    lines = {t: -(-len(t) // room) + t.count("\n") for t in texts}
+    return cells, [lines.get(v, 1) if v.__class__ is str else 1 for v in values]
 
 
 def _value(v: Any, s: str, cut: list[int]) -> str:
     """The ``<c>`` element of a cell holding ``v`` (an empty one for missing or empty text)."""
     if hasattr(v, "item"):  # a NumPy number
         v = v.item()
-    if v is None or v is pd.NA or v == "":
+    if v is None or v is pd.NA or v == "" or v != v:  # missing, empty text or NaN
         return f"<c{s}/>"
     if isinstance(v, bool):
         return f'<c{s} t="b"><v>{int(v)}</v></c>'

@@ -95,6 +95,7 @@ OUTCOMES = {
 }
 TO_REVIEW = "to review"
 BY_RULE = "accepted by rule"
+_KEEP = object()  # internal: a decision that leaves the coder as it is
 RULE_DECISION = "rule"  # internal: a cell left to the rule (confidence >= min_confidence)
 REVIEWER = "reviewer"
 MIN_CONFIDENCE = "min_confidence"
@@ -1124,7 +1125,7 @@ def apply_review(
     families = _families(codings, codebook)
     facts = _fact_families(codebook)
     by_segment: dict[str, list[int]] = {}
-    for index, seg in zip(result.index, result["segment_id"]):
+    for index, seg in zip(result.index, result["segment_id"].tolist()):
         by_segment.setdefault(seg, []).append(index)
 
     for d in order.rename(columns={"_n": "n"}).itertuples(index=False):
@@ -1222,11 +1223,35 @@ def _apply_cells(result, cells, added, report, *, corpus, codebook, threshold, f
     order = cells.assign(_t=pd.to_datetime(cells["decided_at"]), _n=range(len(cells)))
     order = order.sort_values(["_t", "_n"], kind="stable", na_position="first")
     latest = set(order.drop_duplicates("segment_id", keep="last")["_n"])
-    key = list(zip(result["pilot_id"], result["wave"], result["code"]))
+    key = zip(result["pilot_id"].tolist(), result["wave"].tolist(), result["code"].tolist())
     where: dict[tuple, list[int]] = {}
     for index, k in zip(result.index, key):
         where.setdefault(k, []).append(index)
-    negated = result["negated"].astype(bool)
+    negated = dict(zip(result.index, result["negated"].astype(bool).tolist()))
+    # what the decisions set, written to ``result`` at once (a cell's codings are its own: no two
+    # decisions here touch the same row, but a fact family's add supersedes other cells' codings)
+    decided = dict(zip(result.index, result["decision"].tolist()))
+    pending: dict[Any, tuple[str, Any]] = {}
+
+    def flush() -> None:
+        if pending:
+            rows = list(pending)
+            result.loc[rows, "decision"] = pd.Series([pending[i][0] for i in rows], index=rows, dtype=object)
+            who = {i: c for i, (_, c) in pending.items() if c is not _KEEP}
+            if who:
+                result.loc[list(who), "coder"] = pd.Series(list(who.values()), index=list(who), dtype=object)
+            pending.clear()
+        decided.update(zip(result.index, result["decision"].tolist()))
+
+    def mark(rows, decision: str, who: Any = _KEEP) -> None:
+        for i in rows:
+            pending[i] = (decision, who)
+            decided[i] = decision
+
+    def supersede(d, keep) -> None:
+        flush()
+        _supersede_fact(result, d, families, facts, keep=keep, report=report)
+        decided.update(zip(result.index, result["decision"].tolist()))
 
     for d in order.rename(columns={"_n": "n", "_t": "t"}).itertuples(index=False):
         who = d.coder if isinstance(d.coder, str) and d.coder else None
@@ -1244,31 +1269,30 @@ def _apply_cells(result, cells, added, report, *, corpus, codebook, threshold, f
                                       "the decision is kept on the sheet but not applied"})
             continue
         rows = where.get((d.pilot_id, d.wave, d.code), [])
-        open_rows = [i for i in rows if not negated[i] and result.at[i, "decision"] is None]
+        open_rows = [i for i in rows if not negated[i] and decided[i] is None]
         counting = [i for i in rows if not negated[i]]
         if d.decision == RULE_DECISION:
             if open_rows:
-                result.loc[open_rows, "decision"] = BY_RULE
+                mark(open_rows, BY_RULE)
                 report.append({**line, "status": "by rule", "placed_at": d.segment_id,
                                "message": "confident enough: accepted by the rule, not reviewed"})
             continue
         if d.decision == "reject":
             if counting:
-                result.loc[rows, ["decision", "coder"]] = ["rejected", who]
+                mark(rows, "rejected", who)
                 report.append({**line, "status": "applied", "placed_at": d.segment_id,
                                "message": f"{len(counting)} sentence(s) rejected"})
             else:
-                if rows:
-                    result.loc[rows, ["decision", "coder"]] = ["rejected", who]
+                mark(rows, "rejected", who)
                 report.append({**line, "status": "obsolete",
                                "message": "the rules no longer mark this cell: nothing to reject"})
             continue
         if counting:
-            result.loc[counting, ["decision", "coder"]] = ["accepted", who]
+            mark(counting, "accepted", who)
             note = "the rules find this cell too" if d.decision == "add" else ""
             report.append({**line, "status": "applied", "placed_at": d.segment_id, "message": note})
             if d.decision == "add":
-                _supersede_fact(result, d, families, facts, keep=counting, report=report)
+                supersede(d, counting)
             continue
         if d.decision == "add":
             row = _new_coding(d, _text(d.family) or families.get(d.code), corpus, threshold)
@@ -1278,7 +1302,7 @@ def _apply_cells(result, cells, added, report, *, corpus, codebook, threshold, f
             message = ("" if row["start"] is not None or corpus is None or not row["evidence"]
                        else "quote not found in the answers: kept as typed")
             report.append({**line, "status": "added", "message": message, "placed_at": row["segment_id"]})
-            _supersede_fact(result, d, families, facts, keep=[], report=report)
+            supersede(d, [])
             continue
         # an accept of a cell the rules no longer mark: find the sentences shown on the sheet
         placed = None
@@ -1296,13 +1320,14 @@ def _apply_cells(result, cells, added, report, *, corpus, codebook, threshold, f
             report.append({**line, "status": "re-anchored", "placed_at": placed["segment_id"],
                            "message": "the rules no longer mark this cell; kept on the sentence shown on the sheet"})
         elif rows:
-            result.loc[rows, ["decision", "coder"]] = ["accepted", who]
+            mark(rows, "accepted", who)
             report.append({**line, "status": "re-anchored", "placed_at": d.segment_id,
                            "message": "only negated mentions are left; accepted as the researcher decided"})
         else:
             where_ = "in the corpus" if corpus is not None else "(pass corpus= to search the answers)"
             report.append({**line, "status": "unplaced",
                            "message": f"the rules no longer mark this cell and its sentences are not found {where_}"})
+    flush()
 
 
 def review_outcomes(report: pd.DataFrame) -> dict[str, int]:
@@ -1318,7 +1343,9 @@ def review_outcomes(report: pd.DataFrame) -> dict[str, int]:
 
 
 def _families(codings: pd.DataFrame, codebook) -> dict[str, str]:
-    families = dict(zip(codings.get("code", ()), codings.get("family", ())))
+    pairs = (codings[["code", "family"]].drop_duplicates(keep="last") if {"code", "family"} <= set(codings)
+             else codings.iloc[:0])  # the family a code last has, as a dict of all rows would keep
+    families = dict(zip(pairs.get("code", ()), pairs.get("family", ())))
     codebook = codebook or _default_codebook()
     if codebook is not None:
         for c in codebook.codes:

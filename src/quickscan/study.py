@@ -286,7 +286,7 @@ def _report_with(study: Study, template, codebook, families: list[str], pool, ec
 
 def _write_report(study: Study, corpus, codebook, families: list[str], pool, echo) -> Report:
     from .coding import code_corpus, present
-    from .review import apply_review, read_review_sheet, review_cells, write_review_sheet
+    from .review import apply_review, read_review_sheet, write_review_sheet
 
     out, review = study.out, study.out / "review.xlsx"
     waves = list(corpus.waves)
@@ -300,11 +300,7 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
             decisions = read_review_sheet(review, reviewer=study.reviewer)
             codings, placed = apply_review(codings, decisions, corpus=corpus, codebook=codebook)
-        cells = None
-        if not review.exists():  # the cells to review, worked out once for review.xlsx and its copy in tables.xlsx
-            personal = codings["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)
-            cells = review_cells(codings[~personal], corpus=corpus, codebook=codebook, families=families,
-                                 min_confidence=study.min_confidence)
+        cells = None if review.exists() else _cells_to_review(study, codings, corpus, codebook, families)
         bar.update()
         _submit(pool, _keep, *_chart_data(codings, corpus), codebook)  # sent to the chart process once
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
@@ -335,6 +331,16 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
     if families:
         echo(_pilots_per_code(present(codings), codebook, families[0], corpus.template.unit.plural))
     return Report(study, tuple(written), corpus, codings, codebook, tuple(families), coded, placed)
+
+
+def _cells_to_review(study: Study, codings, corpus, codebook, families: list[str]):
+    """The cells of a new review.xlsx, worked out once for it and its copy in tables.xlsx
+    (the personal questions left out, as tables.xlsx does)."""
+    from .review import review_cells
+
+    personal = codings["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)
+    return review_cells(codings[~personal], corpus=corpus, codebook=codebook, families=families,
+                        min_confidence=study.min_confidence)
 
 
 def review_message(report, review: Path) -> str:

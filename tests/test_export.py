@@ -319,6 +319,20 @@ def test_export_workbook_holds_the_codings_behind_its_tables(sample):
     assert wb["review"].max_row - 2 == len(cells)  # the note, the header, one row per cell
 
 
+def test_export_workbook_codings_beyond_a_sheet_continue_on_the_next(sample, monkeypatch):
+    from quickscan import _sheets
+
+    codings, corpus = sample
+    expected = codings[(codings["family"] == "basisset") & (codings["wave"] == "T0")]
+    monkeypatch.setattr(_sheets, "MAX_ROWS", 300)  # Excel's 1,048,576 rows, made small
+    wb = to_workbook(codings, corpus, families=["basisset"], waves=["T0"])
+    parts = [name for name in wb.sheetnames if name.startswith("codings")]
+    assert len(expected) > 2 * 299 and parts == ["codings", "codings 2", "codings 3"]
+    rows = [r for name in parts for r in wb[name].iter_rows(min_row=2, values_only=True)]
+    assert len(rows) == len(expected)  # nothing lost
+    assert all([c.value for c in wb[name][1]] == list(codings.columns) for name in parts)
+
+
 def test_export_workbook_review_sheet_is_a_read_only_copy(sample, workbook, tmp_path):
     """The review sheet inside the tables shows the cells and decisions, but is not where one decides."""
     from quickscan.errors import ReviewError

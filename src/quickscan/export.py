@@ -129,7 +129,8 @@ def to_workbook(
         more than :data:`WIDE_TABLE` codes has narrow code columns under upright labels
         (as in the Word report), so that it prints readable on a page width. Then the
         codings behind these tables (of the families and waves asked for): the sheet
-        ``codings``, evidence included, and the sheet ``review``. Every sheet prints on A4
+        ``codings``, evidence included (continued on ``codings 2``, ... beyond Excel's
+        1,048,576 rows), and the sheet ``review``. Every sheet prints on A4
         landscape, fit to the page width, its header rows on every page. Every text cell
         is a string cell, never a formula.
 
@@ -197,8 +198,12 @@ def _workbook(codings, corpus, *, codebook=None, families=None, waves=None, incl
         codings = codings[codings["wave"].isin([waves] if isinstance(waves, str) else list(waves))]
     if not include_personal and "question" in codings.columns:
         codings = codings[~codings["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
-    ws = wb.create_sheet(_sheet_name(CODINGS_SHEET, used))
-    bodies[ws.title] = _write_codings_sheet(ws, codings)
+    from . import _sheets
+
+    per_sheet = _sheets.MAX_ROWS - 1  # a sheet beyond Excel's last row continues on "codings 2", ...
+    for k, start in enumerate(range(0, max(len(codings), 1), per_sheet), start=1):
+        ws = wb.create_sheet(_sheet_name(CODINGS_SHEET if k == 1 else f"{CODINGS_SHEET} {k}", used))
+        bodies[ws.title] = _write_codings_sheet(ws, codings.iloc[start:start + per_sheet])
     if review:
         fams = [f.id for f in _families(codebook, families, facts=False)]
         if cells is None:

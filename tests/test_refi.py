@@ -206,6 +206,26 @@ def test_refi_sample_round_trip(sample, tmp_path):
     assert refi.read_qdpx(path, codebook=load_codebook()).codebook.families == load_codebook().families
 
 
+def test_refi_write_qdpx_streams_the_bytes_of_to_qdpx(sample, tmp_path):
+    """write_qdpx streams the zip into the file (no tree, no bytes of the whole project in
+    memory); it is the same project as its pure twin's."""
+    corpus, codings, data = sample
+    assert refi.write_qdpx(corpus, codings, tmp_path / "t0.qdpx").read_bytes() == data
+
+
+def test_refi_names_with_markup_quotes_and_line_breaks_come_back(tmp_path):
+    """Names, coders and values are escaped in the streamed XML (attributes keep a line break)."""
+    name = 'Huis & "Haard" <Zeist>\x01'
+    corpus = Corpus.from_answers(make_answers(name, "T0", {9: "Een eigen woning."}))
+    pid = corpus.pilots["pilot_id"].iloc[0]
+    codings = pd.DataFrame([_coding(pid, "T0", 9, "wonen", 4, 9, "Een eigen woning.", coder="Anna <a&b>\nB")])
+    project = refi.read_qdpx(refi.write_qdpx(corpus, codings, tmp_path / "p.qdpx", name="Pro\"ject\n2"))
+    _schema("Project-mrt2019.xsd").assertValid(_qde((tmp_path / "p.qdpx").read_bytes()))
+    assert project.corpus.pilots["pilot"].tolist() == ['Huis & "Haard" <Zeist>\ufffd']
+    assert project.codings["coder"].tolist() == ["Anna <a&b>\nB"]
+    assert _qde((tmp_path / "p.qdpx").read_bytes()).getroot().get("name") == 'Pro"ject\n2'
+
+
 def test_refi_code_names_unique_so_a_tool_keyed_on_names_imports_every_coding(sample):
     """QualCoder identifies codes by name: with two codes "Wonen" it attaches the codings of the
     second to nothing. Names are unique in the export (qualified with the family only where a

@@ -49,13 +49,15 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from hashlib import sha1
 from os import PathLike
 from pathlib import Path, PurePosixPath
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
-from ._io import atomic_write
+from ._io import atomic_write, xml_safe
 from .codebook import Code, Codebook, Family, default_codebook
 from .coding import CODING_COLUMNS, fold, present, segment_id
 from .errors import RefiError
@@ -82,6 +84,7 @@ __all__ = [
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 GUID_NAMESPACE = uuid.UUID("3c1f5a2e-8d4b-5b7e-9f1a-2e6d0c4b7a91")  # fixed: the GUIDs never change
+_NAMESPACE = GUID_NAMESPACE.bytes
 MAX_MEMBER_BYTES = 64 * 2**20  # a member of a .qdpx larger than this (unpacked) is refused
 MAX_MEMBERS = 20_000
 RULE_USER = "quickscan"
@@ -100,14 +103,23 @@ _DESCRIPTION = re.compile(
 )
 _HEADING = re.compile(rf"^(?:Vraag (\d{{1,3}})\. ([^\r\n]*)|{UNMATCHED_HEADING})\r?$", re.MULTILINE)
 _TITLE = re.compile(r"^(?P<pilot>.+?) \((?P<wave>[^()]+)\)$")
-_XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 # -- GUIDs ---------------------------------------------------------------------------------
 
 
 def _guid(*parts: Any) -> str:
-    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+    """``str(uuid.uuid5(GUID_NAMESPACE, "\\x1f".join(parts)))``, without the ``UUID`` object
+    (a project of 1,500 forms has 800,000 GUIDs).
+
+    >>> _guid("user", "Anna") == str(uuid.uuid5(GUID_NAMESPACE, "user\\x1fAnna"))
+    True
+    """
+    digest = bytearray(sha1(_NAMESPACE + "\x1f".join(map(str, parts)).encode("utf-8")).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def code_guid(codebook: Codebook | str, code_id: str, *, kind: str = "code") -> str:
@@ -139,11 +151,6 @@ def code_guids(codebook: Codebook) -> dict[str, str]:
 
 
 # -- codebook -> XML -----------------------------------------------------------------------
-
-
-def _clean(text: Any) -> str:
-    """Text that XML can hold (control characters replaced by U+FFFD)."""
-    return _XML_INVALID.sub("\ufffd", str(text))
 
 
 def _marker(**fields: Any) -> str:
@@ -206,9 +213,9 @@ def _codes_element(codebook: Codebook, ns: str):
     names = _code_names(codebook)
 
     def node(parent, guid: str, name: str, codable: bool, color: str, description: str):
-        el = etree.SubElement(parent, f"{{{ns}}}Code", guid=guid, name=_clean(name),
+        el = etree.SubElement(parent, f"{{{ns}}}Code", guid=guid, name=xml_safe(name),
                               isCodable="true" if codable else "false", color=color)
-        etree.SubElement(el, f"{{{ns}}}Description").text = _clean(description)
+        etree.SubElement(el, f"{{{ns}}}Description").text = xml_safe(description)
         return el
 
     for i, family in enumerate(codebook.families):
@@ -582,7 +589,7 @@ def compose_form(
     template = template or default_template()
     personal = set(template.personal_questions)
     known = set(template.numbers)
-    parts = [_clean(title).replace("\n", " ").replace("\r", " "), TITLE_SEPARATOR]
+    parts = [xml_safe(title).replace("\n", " ").replace("\r", " "), TITLE_SEPARATOR]
     pos = len(parts[0]) + len(TITLE_SEPARATOR)
     sections: list[_Section] = []
     for q, answer in zip(answers["question"], answers["answer"]):
@@ -654,21 +661,24 @@ def _fact_values(corpus, found: pd.DataFrame, codebook: Codebook) -> dict[tuple[
     variables = {q.number: q.key for q in corpus.template.case_variables}
     for var in variables.values():
         if var in pilots:
-            for pid, wave, value in zip(pilots["pilot_id"], pilots["wave"], pilots[var]):
+            for pid, wave, value in zip(pilots["pilot_id"].tolist(), pilots["wave"].tolist(), pilots[var].tolist()):
                 out[(pid, wave, var)] = " ".join(str(value).split())
     facts = {c.id: (variables[f.question], c.label) for f in codebook.families
              if f.kind == "fact" and f.question in variables for c in f.codes}
-    for pid, wave, code in zip(found["pilot_id"], found["wave"], found["code"]):
+    for pid, wave, code in zip(found["pilot_id"].tolist(), found["wave"].tolist(), found["code"].tolist()):
         if code in facts:
             out[(pid, wave, facts[code][0])] = facts[code][1]
     return out
 
 
-def _user_of(row: Mapping[str, Any]) -> str:
-    coder = row.get("coder")
-    if isinstance(coder, str) and coder.strip():
-        return coder.strip()
-    return RULE_USER
+def _user(coder: Any) -> str:
+    """The user of a coding: its ``coder``, or the rule."""
+    return coder.strip() if isinstance(coder, str) and coder.strip() else RULE_USER
+
+
+def _attr(value: Any) -> str:
+    """An attribute value: XML-safe, escaped, quoted (a line break kept as a character reference)."""
+    return quoteattr(xml_safe(value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def to_qdpx(
@@ -692,13 +702,20 @@ def to_qdpx(
     >>> sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())[-1]
     'project.qde'
     """
-    from lxml import etree
+    buffer = io.BytesIO()
+    _write_project(buffer, corpus, codings, codebook=codebook, include_personal=include_personal, name=name)
+    return buffer.getvalue()
 
+
+def _write_project(target, corpus, codings: pd.DataFrame, *, codebook: Codebook | None, include_personal: bool,
+                   name: str) -> None:
+    """Write the ``.qdpx`` zip into ``target`` (a path or a binary file), streamed: each form's
+    text as it is composed, then ``project.qde`` element by element; what is kept meanwhile
+    is the selections of each form (a few numbers per coding), never the texts or an XML tree."""
     from . import __version__
 
     codebook = codebook or default_codebook()
     template = corpus.template
-    answers = corpus.answers
     by_code = {c.id: c for c in codebook.codes}
     codings = codings if codings is not None else pd.DataFrame(columns=CODING_COLUMNS)
     missing = sorted({"pilot_id", "wave", "code"} - set(codings.columns))
@@ -713,106 +730,106 @@ def to_qdpx(
     personal = set(template.personal_questions)
     if not include_personal:  # a contact row read as part of another answer: pseudonymised here too
         corpus, found = _hide_elsewhere(corpus, found)
-        answers = corpus.answers
-
-    # the forms
-    forms: dict[tuple[str, str], dict[str, Any]] = {}
+    answers = corpus.answers
     names = corpus.pilots.drop_duplicates("pilot_id").set_index("pilot_id")["pilot"].to_dict()
-    for (pid, wave), rows in answers.groupby(["pilot_id", "wave"], sort=False):
-        title = f"{rows['pilot'].iloc[0]} ({wave})"
-        text, sections = compose_form(rows, title=title, template=template, include_personal=include_personal)
-        forms[(pid, wave)] = {"guid": _guid("source", pid, wave), "name": title, "text": text, "sections": sections}
+    code_ref = {c: code_guid(codebook, c) for c in by_code}
 
-    # users
-    records = found.to_dict("records")
-    users = sorted({_user_of(r) for r in records} | {RULE_USER}, key=lambda u: (u != RULE_USER, u))
+    # the codings, as columns, and per form the rows that code it
+    n = len(found)
+    column = {c: found[c].tolist() if c in found else [None] * n for c in ("start", "end", "evidence", "coder")}
+    pids, waves, codes = found["pilot_id"].tolist(), found["wave"].tolist(), found["code"].tolist()
+    questions = [None if q != q else int(q) for q in (
+        pd.to_numeric(found["question"], errors="coerce").astype(float).tolist() if "question" in found else [None] * n)]
+    row_users = [_user(c) for c in column["coder"]]
+    users = sorted(set(row_users) | {RULE_USER}, key=lambda u: (u != RULE_USER, u))
     user_guid = {u: _guid("user", u) for u in users}
+    keys = set(zip(answers["pilot_id"].tolist(), answers["wave"].tolist()))
+    rows_of: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, key in enumerate(zip(pids, waves)):
+        if key not in keys:
+            raise ValueError(f"coding of {codes[i]!r} for pilot {key[0]!r} in wave {key[1]!r}: no such form in the corpus")
+        rows_of[key].append(i)
 
-    # selections per form: (start, end) -> [(code, user)]
-    selections: dict[tuple[str, str], dict[tuple[int, int], list[tuple[str, str]]]] = defaultdict(dict)
-    whole: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for r in records:
-        key = (r["pilot_id"], r["wave"])
-        if key not in forms:
-            raise ValueError(f"coding of {r['code']!r} for pilot {key[0]!r} in wave {key[1]!r}: no such form in the corpus")
-        q = None if pd.isna(r.get("question")) else int(r["question"])
-        if q is not None and q in personal and not include_personal:
-            continue
-        span = _span(r, forms[key]["sections"], q)
-        user = _user_of(r)
-        if span is None:
-            if (r["code"], user) not in whole[key]:
-                whole[key].append((r["code"], user))
-            continue
-        codes = selections[key].setdefault(span, [])
-        if all(c != r["code"] for c, _ in codes):
-            codes.append((r["code"], user))
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
 
-    # variables
-    facts = _fact_values(corpus, found, codebook)
-    case_variables = [q.key for q in corpus.template.case_variables]
-    var_guid = {v: _guid("variable", v) for v in (*VARIABLES, *case_variables)}
-    waves_of: dict[str, list[str]] = defaultdict(list)
-    for pid, wave in forms:
-        waves_of[pid].append(wave)
-
-    P = f"{{{NS_PROJECT}}}"
-    root = etree.Element(f"{P}Project", nsmap={None: NS_PROJECT}, name=_clean(name),
-                         origin=f"quickscan {__version__}", creatingUserGUID=user_guid[RULE_USER])
-    users_el = etree.SubElement(root, f"{P}Users")
-    for u in users:
-        etree.SubElement(users_el, f"{P}User", guid=user_guid[u], name=_clean(u))
-    codebook_el = etree.SubElement(root, f"{P}CodeBook")
-    codebook_el.append(_codes_element(codebook, NS_PROJECT))
-    variables_el = etree.SubElement(root, f"{P}Variables")
-    for v in var_guid:
-        etree.SubElement(variables_el, f"{P}Variable", guid=var_guid[v], name=v, typeOfVariable="Text")
-
-    def values(parent, pairs: Iterable[tuple[str, str]]) -> None:
-        for var, value in pairs:
-            if value:
-                vv = etree.SubElement(parent, f"{P}VariableValue")
-                etree.SubElement(vv, f"{P}VariableRef", targetGUID=var_guid[var])
-                etree.SubElement(vv, f"{P}TextValue").text = _clean(value)
-
-    cases_el = etree.SubElement(root, f"{P}Cases")
-    for pid, waves in waves_of.items():
-        latest = waves[-1]
-        case = etree.SubElement(cases_el, f"{P}Case", guid=_guid("case", pid), name=_clean(names.get(pid, pid)))
-        values(case, [("pilot_id", pid), ("wave", ", ".join(waves))]
-               + [(v, facts.get((pid, latest, v), "")) for v in case_variables])
-        for wave in waves:
-            etree.SubElement(case, f"{P}SourceRef", targetGUID=forms[(pid, wave)]["guid"])
-
-    sources_el = etree.SubElement(root, f"{P}Sources")
-    members: dict[str, bytes] = {}
-    for (pid, wave), form in forms.items():
-        guid = form["guid"]
-        src = etree.SubElement(sources_el, f"{P}TextSource", guid=guid, name=_clean(form["name"]),
-                               plainTextPath=f"internal://{guid}.txt", creatingUser=user_guid[RULE_USER])
-        for (start, end), codes in sorted(selections.get((pid, wave), {}).items()):
-            sel = etree.SubElement(src, f"{P}PlainTextSelection", guid=_guid("selection", guid, start, end),
-                                   startPosition=str(start), endPosition=str(end), creatingUser=user_guid[codes[0][1]])
-            for code, user in codes:
-                coding = etree.SubElement(sel, f"{P}Coding", guid=_guid("coding", guid, start, end, code),
-                                          creatingUser=user_guid[user])
-                etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_guid(codebook, code))
-        for code, user in whole.get((pid, wave), []):
-            coding = etree.SubElement(src, f"{P}Coding", guid=_guid("coding", guid, "source", code),
-                                      creatingUser=user_guid[user])
-            etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_guid(codebook, code))
-        values(src, [("pilot_id", pid), ("wave", wave)] + [(v, facts.get((pid, wave, v), ""))
-                                                          for v in case_variables])
-        members[f"Sources/{guid}.txt"] = form["text"].encode("utf-8")
-
-    qde = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for member, data in [*sorted(members.items()), ("project.qde", qde)]:
-            info = zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0))
+        def member(path: str):
+            info = zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data)
-    return buffer.getvalue()
+            return zf.open(info, "w")
+
+        # the forms: their text as a member each, their selections (start, end) -> [(code, user)] kept
+        forms: list[tuple[str, str, str, str, dict, list]] = []  # pilot_id, wave, guid, name, selections, whole
+        for (pid, wave), rows in answers.groupby(["pilot_id", "wave"], sort=False):
+            title = f"{rows['pilot'].iloc[0]} ({wave})"
+            text, sections = compose_form(rows, title=title, template=template, include_personal=include_personal)
+            guid = _guid("source", pid, wave)
+            with member(f"Sources/{guid}.txt") as f:
+                f.write(text.encode("utf-8"))
+            selections: dict[tuple[int, int], list[tuple[str, str]]] = {}
+            whole: list[tuple[str, str]] = []
+            for i in rows_of.get((pid, wave), ()):
+                q, code, user = questions[i], codes[i], row_users[i]
+                if q is not None and q in personal and not include_personal:
+                    continue
+                span = _span(sections, q, column["start"][i], column["end"][i], column["evidence"][i],
+                             what=(code, pid, wave))
+                if span is None:
+                    if (code, user) not in whole:
+                        whole.append((code, user))
+                    continue
+                coded = selections.setdefault(span, [])
+                if all(c != code for c, _ in coded):
+                    coded.append((code, user))
+            forms.append((pid, wave, guid, title, selections, whole))
+
+        # the project
+        facts = _fact_values(corpus, found, codebook)
+        case_variables = [q.key for q in template.case_variables]
+        var_guid = {v: _guid("variable", v) for v in (*VARIABLES, *case_variables)}
+        waves_of: dict[str, list[tuple[str, str]]] = defaultdict(list)  # pilot_id -> (wave, source guid)
+        for pid, wave, guid, *_ in forms:
+            waves_of[pid].append((wave, guid))
+        from lxml import etree
+
+        codebook_el = etree.Element(f"{{{NS_PROJECT}}}CodeBook", nsmap={None: NS_PROJECT})
+        codebook_el.append(_codes_element(codebook, NS_PROJECT))
+
+        def values(pairs: Iterable[tuple[str, str]]) -> str:
+            return "".join(f'<VariableValue><VariableRef targetGUID="{var_guid[var]}"/>'
+                           f"<TextValue>{escape(xml_safe(value))}</TextValue></VariableValue>\n"
+                           for var, value in pairs if value)
+
+        with member("project.qde") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+            out.write(f"<?xml version='1.0' encoding='utf-8'?>\n<Project xmlns={_attr(NS_PROJECT)} name={_attr(name)} "
+                      f"origin={_attr(f'quickscan {__version__}')} creatingUserGUID=\"{user_guid[RULE_USER]}\">\n")
+            out.write("<Users>\n" + "".join(f'<User guid="{user_guid[u]}" name={_attr(u)}/>\n' for u in users)
+                      + "</Users>\n")
+            out.write(etree.tostring(codebook_el, encoding=str) + "\n<Variables>\n")
+            out.write("".join(f'<Variable guid="{g}" name={_attr(v)} typeOfVariable="Text"/>\n'
+                              for v, g in var_guid.items()) + "</Variables>\n<Cases>\n")
+            for pid, sources in waves_of.items():
+                latest = sources[-1][0]
+                out.write(f'<Case guid="{_guid("case", pid)}" name={_attr(names.get(pid, pid))}>\n'
+                          + values([("pilot_id", pid), ("wave", ", ".join(w for w, _ in sources))]
+                                   + [(v, facts.get((pid, latest, v), "")) for v in case_variables])
+                          + "".join(f'<SourceRef targetGUID="{g}"/>\n' for _, g in sources) + "</Case>\n")
+            out.write("</Cases>\n<Sources>\n")
+            for pid, wave, guid, title, selections, whole in forms:
+                part = [f'<TextSource guid="{guid}" name={_attr(title)} plainTextPath="internal://{guid}.txt" '
+                        f'creatingUser="{user_guid[RULE_USER]}">\n']
+                for (start, end), coded in sorted(selections.items()):
+                    part.append(f'<PlainTextSelection guid="{_guid("selection", guid, start, end)}" '
+                                f'startPosition="{start}" endPosition="{end}" creatingUser="{user_guid[coded[0][1]]}">\n')
+                    part += [f'<Coding guid="{_guid("coding", guid, start, end, code)}" creatingUser="{user_guid[user]}">'
+                             f'<CodeRef targetGUID="{code_ref[code]}"/></Coding>\n' for code, user in coded]
+                    part.append("</PlainTextSelection>\n")
+                part += [f'<Coding guid="{_guid("coding", guid, "source", code)}" creatingUser="{user_guid[user]}">'
+                         f'<CodeRef targetGUID="{code_ref[code]}"/></Coding>\n' for code, user in whole]
+                part.append(values([("pilot_id", pid), ("wave", wave)]
+                                   + [(v, facts.get((pid, wave, v), "")) for v in case_variables]))
+                part.append("</TextSource>\n")
+                out.write("".join(part))
+            out.write("</Sources>\n</Project>\n")
 
 
 def _hide_elsewhere(corpus, codings: pd.DataFrame):
@@ -847,27 +864,34 @@ def _hide_elsewhere(corpus, codings: pd.DataFrame):
     return hide_personal_elsewhere(corpus, spans), pd.DataFrame(rows, columns=codings.columns)
 
 
-def _span(row: Mapping[str, Any], sections: list[_Section], q: int | None) -> tuple[int, int] | None:
-    """Where a coding lies in the composed text of its form (None: the whole source)."""
+def _missing(value: Any) -> bool:
+    """None, ``pd.NA`` or NaN (quicker than ``pd.isna`` on one value)."""
+    return value is None or value is pd.NA or value != value
+
+
+def _span(sections: list[_Section], q: int | None, start: Any, end: Any, evidence: Any, *,
+          what: tuple[str, str, str]) -> tuple[int, int] | None:
+    """Where a coding (``what``: code, pilot_id, wave) lies in the composed text of its form
+    (None: the whole source)."""
     candidates = [s for s in sections if s.question == q]
-    start, end = row.get("start"), row.get("end")
-    evidence = row.get("evidence") if isinstance(row.get("evidence"), str) else ""
-    has_offsets = not (start is None or end is None or pd.isna(start) or pd.isna(end))
+    evidence = evidence.strip() if isinstance(evidence, str) else ""
+    has_offsets = not (_missing(start) or _missing(end))
     if not candidates:
         return None
-    if q is None and len(candidates) > 1 and evidence.strip():  # several passages without a question
-        with_evidence = [s for s in candidates if evidence.strip() in s.answer]
+    if q is None and len(candidates) > 1 and evidence:  # several passages without a question
+        with_evidence = [s for s in candidates if evidence in s.answer]
         candidates = with_evidence or candidates
     s = candidates[0]
     if not has_offsets:
-        at = s.answer.find(evidence.strip()) if evidence.strip() else -1
+        at = s.answer.find(evidence) if evidence else -1
         if at < 0:
             return None
-        start, end = at, at + len(evidence.strip())
+        start, end = at, at + len(evidence)
     start, end = int(start), int(end)
     if not 0 <= start <= end <= len(s.answer):
         where = f"question {q}" if q is not None else "a passage without question"
-        raise ValueError(f"coding of {row.get('code')!r} ({row.get('pilot_id')}, {row.get('wave')}, {where}): "
+        code, pid, wave = what
+        raise ValueError(f"coding of {code!r} ({pid}, {wave}, {where}): "
                          f"offsets {start}-{end} lie outside the answer ({len(s.answer)} characters)")
     return s.start + _to_lf(s.index, start), s.start + _to_lf(s.index, end, end=True)
 
@@ -914,8 +938,8 @@ def write_qdpx(
            pilot_id  question   code  start  end      coder
     0  thuis-houten         9  wonen     10   16  quickscan
     """
-    data = to_qdpx(corpus, codings, codebook=codebook, include_personal=include_personal, name=name)
-    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+    return atomic_write(path, lambda tmp: _write_project(tmp, corpus, codings, codebook=codebook,
+                                                         include_personal=include_personal, name=name))
 
 
 # -- project -> codings ------------------------------------------------------------------------

@@ -317,8 +317,9 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
                                               min_confidence=study.min_confidence, reviewer=study.reviewer,
                                               cells=cells))
         bar.update()
-        if pool is not None:  # charts the chart process has not started yet are drawn here too
-            _keep(*_chart_data(codings, corpus), codebook)
+        waiting = sum(1 for f in drawn.values() if not (f.running() or f.done()))
+        if pool is not None and waiting >= _SHARE_CHARTS:  # charts the chart process has not started yet
+            _keep(*_chart_data(codings, corpus), codebook)  # are drawn here too, from the last one back
             for key in reversed(drawn):
                 if drawn[key].cancel():
                     drawn[key] = _submit(None, _draw_chart, *charts[key], folder, formats)
@@ -414,6 +415,9 @@ def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
         yield "codebook.qdc", lambda: write_qdc(codebook, out / "codebook.qdc")
 
 
+#: The report process draws charts too when at least this many are still waiting for the chart
+#: process: then they outweigh importing matplotlib here (about 1 s; a chart takes about 0.2 s).
+_SHARE_CHARTS = 8
 _KEPT: dict = {}  # in the chart process: the codings, corpus and codebook of the report, the tables made
 
 

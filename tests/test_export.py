@@ -546,3 +546,18 @@ def test_export_workbook_sheets_print_on_a4_landscape_with_headers_that_fit(samp
     labels = [c.value for c in ws[1][1:]]
     room = ws.row_dimensions[1].height / 7
     assert all(len(textwrap.wrap(label, int(room), break_long_words=False)) <= lines for label in labels)
+
+
+def test_export_sheet_beyond_excel_rows_is_a_clear_error(monkeypatch):
+    """A sheet that still holds more rows than Excel's (the review copy of some 16,000 forms)
+    stops with a QuickscanError naming the sheet (one line at the CLI), not a traceback."""
+    import quickscan._sheets
+    from openpyxl import Workbook
+
+    from quickscan.errors import QuickscanError
+
+    monkeypatch.setattr(quickscan._sheets, "MAX_ROWS", 3)
+    wb = Workbook()
+    wb.active.append(["a"])
+    with pytest.raises(QuickscanError, match="'Sheet': 4 rows, more than a sheet holds"):
+        quickscan._sheets.save(wb, {wb.active.title: [(pd.DataFrame({"a": [1, 2, 3]}), [None])]}, io.BytesIO())

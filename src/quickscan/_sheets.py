@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import QuickscanWarning
+from .errors import QuickscanError, QuickscanWarning
 
 __all__ = ["Bodies", "save", "style_id"]
 
@@ -79,7 +79,7 @@ def save(wb, bodies: Bodies, target, *, compresslevel: int = 1) -> None:
             first = ws.max_row + 1
             last = first + sum(len(block[0]) for block in blocks) - 1
             if last > MAX_ROWS:
-                raise ValueError(f"sheet {ws.title!r}: {last:,} rows, more than a sheet holds ({MAX_ROWS:,})")
+                raise QuickscanError(None, f"sheet {ws.title!r}: {last:,} rows, more than a sheet holds ({MAX_ROWS:,})")
             columns = max([ws.max_column, *(block[0].shape[1] for block in blocks)])
             from openpyxl.utils import get_column_letter
 

@@ -566,10 +566,19 @@ def test_refi_malformed_project_errors(tmp_path, case, expected):
 
 
 def test_refi_refuses_oversized_member(tmp_path, monkeypatch):
+    from quickscan import _limits
+
     path = _project(tmp_path, _qde_text())
-    monkeypatch.setattr(refi, "MAX_MEMBER_BYTES", 100)
-    with pytest.raises(RefiError, match=r"refused: \d+ bytes unpacked \(at most 100\)"):
-        refi.read_qdpx(path)
+    monkeypatch.setitem(_limits.LIMITS, "xml", _limits.Limit("QUICKSCAN_MAX_XML_MB", 100, "bytes", "of XML per file"))
+    with pytest.raises(RefiError, match=r"project\.qde would unpack to .* raise it with QUICKSCAN_MAX_XML_MB="):
+        refi.read_qdpx(path)  # the XML parsed: the budget of parsed XML, raised by its variable
+    monkeypatch.undo()
+    path = _project(tmp_path, _qde_text().replace("<PlainTextContent>Een eigen woning.</PlainTextContent>", "")
+                    .replace('name="A (T0)"', 'name="A (T0)" plainTextPath="internal://a.txt"'),
+                    files={"Sources/a.txt": b"Een eigen woning."}, name="text.qdpx")
+    monkeypatch.setattr(refi, "MAX_MEMBER_BYTES", 10)
+    with pytest.raises(RefiError, match=r"refused: \d+ bytes unpacked \(at most 10\)"):
+        refi.read_qdpx(path)  # a source text
 
 
 def test_refi_malformed_codebook_errors(tmp_path):

@@ -85,7 +85,8 @@ NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 GUID_NAMESPACE = uuid.UUID("3c1f5a2e-8d4b-5b7e-9f1a-2e6d0c4b7a91")  # fixed: the GUIDs never change
 _NAMESPACE = GUID_NAMESPACE.bytes
-MAX_MEMBER_BYTES = 64 * 2**20  # a member of a .qdpx larger than this (unpacked) is refused
+MAX_MEMBER_BYTES = 64 * 2**20  # a source text of a .qdpx larger than this (unpacked) is refused;
+# project.qde has the budget of parsed XML (QUICKSCAN_MAX_XML_MB)
 MAX_MEMBERS = 20_000
 RULE_USER = "quickscan"
 TITLE_SEPARATOR = "\n\n"
@@ -999,12 +1000,17 @@ class _Zip:
     def find(self, name: str) -> zipfile.ZipInfo | None:
         return self.by_name.get(name.replace("\\", "/").lstrip("/").lower())
 
-    def read(self, info: zipfile.ZipInfo) -> bytes:
-        from ._limits import check
+    def read(self, info: zipfile.ZipInfo, *, xml: bool = False) -> bytes:
+        """The bytes of a member, within the budgets: what the project unpacks in all, and
+        for the XML that is parsed (``xml``) the budget of parsed XML."""
+        from ._limits import check, limit, over
 
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise RefiError(self.path, f"refused: {info.file_size} bytes unpacked (at most {MAX_MEMBER_BYTES})",
-                            place=info.filename)
+        cap = limit("xml") if xml else MAX_MEMBER_BYTES
+        if info.file_size > cap:
+            if xml:
+                raise over("xml", info.file_size, self.path, f"{info.filename} would unpack to "
+                           f"{info.file_size / 2**20:,.0f} MiB of XML", place=info.filename, error=RefiError)
+            raise RefiError(self.path, f"refused: {info.file_size} bytes unpacked (at most {cap})", place=info.filename)
         self.spent += info.file_size
         check("unpacked", self.spent, self.path, f"reading {info.filename} ({info.file_size / 2**20:,.1f} MiB) "
               f"would bring what this project unpacks to {self.spent / 2**20:,.0f} MiB", place=info.filename,
@@ -1013,11 +1019,11 @@ class _Zip:
             return self.kept[info.filename]
         try:
             with self.zf.open(info) as f:
-                data = f.read(MAX_MEMBER_BYTES + 1)
+                data = f.read(cap + 1)
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
             raise RefiError(self.path, f"cannot unpack: {exc}", place=info.filename) from exc
-        if len(data) > MAX_MEMBER_BYTES:
-            raise RefiError(self.path, f"refused: more than {MAX_MEMBER_BYTES} bytes unpacked", place=info.filename)
+        if len(data) > cap:
+            raise RefiError(self.path, f"refused: more than {cap} bytes unpacked", place=info.filename)
         self.kept[info.filename] = data
         return data
 
@@ -1141,7 +1147,7 @@ def read_qdpx(
     path = z.path
     info = _project_member(z)
     member = info.filename
-    tree = _parse_xml(z.read(info), path, member)
+    tree = _parse_xml(z.read(info, xml=True), path, member)
     root = tree.getroot()
     if _local(root) != "Project" or not _ns(root).startswith("urn:QDA-XML:project:"):
         raise RefiError(path, f"{member}: the root element is <{_local(root)}> in {_ns(root) or 'no namespace'!r}, "

@@ -78,6 +78,11 @@ def _personal(corpus) -> set[int]:
     return set(corpus.template.personal_questions)
 
 
+def without_personal(frame: pd.DataFrame, corpus) -> pd.DataFrame:
+    """``frame`` (codings, answers) without the rows of the template's personal questions."""
+    return frame[~frame["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
+
+
 # -- Excel -------------------------------------------------------------------------------------
 
 
@@ -197,7 +202,7 @@ def _workbook(codings, corpus, *, codebook=None, families=None, waves=None, incl
     if waves is not None and "wave" in codings.columns:
         codings = codings[codings["wave"].isin([waves] if isinstance(waves, str) else list(waves))]
     if not include_personal and "question" in codings.columns:
-        codings = codings[~codings["question"].isin(_personal(corpus)).fillna(False).astype(bool)]
+        codings = without_personal(codings, corpus)
     from . import _sheets
 
     per_sheet = _sheets.MAX_ROWS - 1  # a sheet beyond Excel's last row continues on "codings 2", ...

@@ -337,10 +337,10 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
 def _cells_to_review(study: Study, codings, corpus, codebook, families: list[str]):
     """The cells of a new review.xlsx, worked out once for it and its copy in tables.xlsx
     (the personal questions left out, as tables.xlsx does)."""
+    from .export import without_personal
     from .review import review_cells
 
-    personal = codings["question"].isin(corpus.template.personal_questions).fillna(False).astype(bool)
-    return review_cells(codings[~personal], corpus=corpus, codebook=codebook, families=families,
+    return review_cells(without_personal(codings, corpus), corpus=corpus, codebook=codebook, families=families,
                         min_confidence=study.min_confidence)
 
 

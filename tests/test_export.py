@@ -375,20 +375,46 @@ def test_export_writers_write_files(sample, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.docx", "tables.xlsx"]
 
 
+def test_export_docx_streamed_file_equals_the_document(sample, tmp_path):
+    """write_docx streams the body into the file; every part of the package is what saving
+    to_docx's document writes (the body canonicalised, the rest byte for byte): text,
+    tables, sections, the embedded charts and their relationships."""
+    from lxml import etree
+
+    from quickscan.charts import plot_totals, save_chart
+
+    codings, corpus = sample
+    png, _ = save_chart(plot_totals(codings, corpus, family="uitgangspunten", wave="T1"), tmp_path / "u")
+    kw = dict(families=["basisset", "uitgangspunten", "status"], wave="T1", compare=("T0", "T1"),
+              charts={("uitgangspunten", "T1"): png, ("basisset", "T1"): png})
+    streamed = write_docx(tmp_path / "streamed.docx", codings, corpus, **kw)
+    to_docx(codings, corpus, **kw).save(tmp_path / "tree.docx")
+    with zipfile.ZipFile(streamed) as a, zipfile.ZipFile(tmp_path / "tree.docx") as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            if name == "word/document.xml":
+                body = etree.fromstring(a.read(name))
+                assert etree.tostring(body, method="c14n") == etree.tostring(etree.fromstring(b.read(name)),
+                                                                              method="c14n")
+                assert len(body.findall(f".//{W}tbl")) == 4 and len(body.findall(f".//{W}drawing")) == 2
+            elif name != "docProps/core.xml":  # its time stamps differ
+                assert a.read(name) == b.read(name), name
+
+
 @pytest.mark.parametrize("kind", ["docx", "xlsx"])
 def test_export_writers_are_atomic(sample, tmp_path, monkeypatch, kind):
-    import docx.document
+    import quickscan.export
 
     codings, corpus = sample
     target = tmp_path / f"out.{kind}"
     target.write_bytes(b"old")
 
-    def fail(self, path):
-        Path(path).write_bytes(b"half")
-        raise OSError("disk full")
-
     if kind == "docx":
-        monkeypatch.setattr(docx.document.Document, "save", fail)
+        def fail_table(*args, **kw):  # the package is written, then the disk fills up while the body streams
+            yield "<w:tbl>"
+            raise OSError("disk full")
+
+        monkeypatch.setattr(quickscan.export, "_table_xml", fail_table)
         with pytest.raises(OSError, match="disk full"):
             write_docx(target, codings, corpus, families=["uitgangspunten"], charts=False)
     else:

@@ -25,7 +25,7 @@ import csv
 import io
 import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -488,6 +488,13 @@ def to_docx(
     >>> doc.tables[0].rows[-1].cells[0].text
     'Totaal'
     """
+    return _report(codings, corpus, codebook=codebook, families=families, wave=wave, compare=compare, charts=charts,
+                   title=title).document()
+
+
+def _report(codings, corpus, *, codebook=None, families=None, wave="T0", compare=None, charts=True,
+            title=None) -> _Report:
+    """The report of :func:`to_docx`, its body written but not yet parsed (see :class:`_Report`)."""
     from docx import Document as new_document
 
     codebook = codebook or default_codebook()
@@ -531,7 +538,7 @@ def to_docx(
 
     if compare is not None:
         _comparison(report, codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare, keep=keep)
-    return report.document()
+    return report
 
 
 def _status_codes(corpus, codebook: Codebook) -> set[str]:
@@ -580,6 +587,9 @@ def _review_note(codings: pd.DataFrame, fam: Family, wave: str) -> str:
 def write_docx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: Any) -> Path:
     """Write :func:`to_docx` to ``path`` (.docx), atomically; keywords as there.
 
+    The body is streamed into the file, never held as one tree: memory stays that of the
+    tables and charts, whatever the number of pilots.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -591,8 +601,7 @@ def write_docx(path: str | PathLike[str], codings: pd.DataFrame, corpus, **kw: A
     >>> path.name, path.stat().st_size > 0
     ('report.docx', True)
     """
-    doc = to_docx(codings, corpus, **kw)
-    return atomic_write(path, doc.save)
+    return atomic_write(path, _report(codings, corpus, **kw).save)
 
 
 def _code_bullet(report: _Report, row) -> None:
@@ -623,10 +632,11 @@ def _text_height(orientation: str) -> float:
 class _Report:
     """Writes the body of a report: numbers its tables and figures, switches page orientation.
 
-    The body is written as WordprocessingML text and parsed once by :meth:`document`:
-    python-docx adds an element after a search through the whole body and a table cell by
-    cell (quadratic in the pilots: minutes for a report of 1,500 forms), and lxml moves
-    elements from one parsed tree into another slowly.
+    The body is written as WordprocessingML text, streamed into the file by :meth:`save` or
+    parsed once by :meth:`document`: python-docx adds an element after a search through the
+    whole body and a table cell by cell (quadratic in the pilots: minutes for a report of
+    1,500 forms), lxml moves elements from one parsed tree into another slowly, and a tree
+    of the whole body takes ten times the memory of its text.
     """
 
     def __init__(self, doc, orientation: str = "portrait") -> None:
@@ -634,7 +644,7 @@ class _Report:
         self.tables = 0
         self.figures = 0
         self.orientation = orientation
-        self._xml: list[str] = []
+        self._xml: list[str | Iterable[str]] = []  # XML text, or the chunks of a table made when written
         self._styles: dict[str, str] = {}
 
     def style(self, name: str) -> str:
@@ -696,20 +706,66 @@ class _Report:
         self._xml.append(f"<w:p><w:r><w:drawing>{etree.tostring(inline, encoding=str)}</w:drawing></w:r></w:p>")
         self.caption("Figuur", caption)
 
-    def document(self) -> Document:
-        """The document with the body written so far, in one parse."""
-        from docx.oxml import parse_xml
-
+    def _head(self) -> str:
+        """The start of the document part: ``w:document`` with the template's namespaces, ``w:body``."""
         root = self.doc.element  # the template's: its namespaces and the ones Word may ignore
         spaces = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in root.nsmap.items() if prefix)
         ignorable = root.get(f"{{{root.nsmap.get('mc')}}}Ignorable")
         if ignorable:
             spaces += f' mc:Ignorable="{ignorable}"'
-        part = self.doc.part
-        part._element = parse_xml(f"<w:document {spaces}><w:body>{''.join(self._xml)}"
-                                  f"{_section(self.orientation)}</w:body></w:document>")
+        return f"<w:document {spaces}><w:body>"
+
+    def _chunks(self) -> Iterator[str]:
+        """The document part as XML text, in chunks: a table's rows are made as they are written."""
+        yield self._head()
+        for chunk in self._xml:
+            if isinstance(chunk, str):
+                yield chunk
+            else:
+                yield from chunk
+        yield f"{_section(self.orientation)}</w:body></w:document>"
         self._xml.clear()
+
+    def document(self) -> Document:
+        """The document with the body written so far, in one parse."""
+        from docx.oxml import parse_xml
+
+        part = self.doc.part
+        part._element = parse_xml("".join(self._chunks()))
         return part.document
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write the document with the body written so far to ``path`` (.docx), the body streamed.
+
+        python-docx writes the package (styles, sections, numbering, the pictures and their
+        relationships) around the template's empty body; the document part is then written
+        anew in chunks of XML text as the body is made, never held as one tree (a report of
+        1,500 forms took hundreds of MB as a tree). The part is what :meth:`document` would
+        hold, as python-docx would write it.
+        """
+        import zipfile
+
+        package = io.BytesIO()
+        self.doc.save(package)
+        name = self.doc.part.partname.membername
+        with zipfile.ZipFile(package) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():  # in python-docx's order: [Content_Types].xml first
+                if info.filename != name:
+                    target.writestr(info, source.read(info))
+                    continue
+                entry = zipfile.ZipInfo(name, info.date_time)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                with target.open(entry, "w") as out:
+                    out.write(b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n")
+                    batch: list[str] = []
+                    size = 0
+                    for chunk in self._chunks():
+                        batch.append(chunk)
+                        size += len(chunk)
+                        if size > 1 << 20:  # write about 1 MB at a time
+                            out.write("".join(batch).encode("utf-8"))
+                            batch, size = [], 0
+                    out.write("".join(batch).encode("utf-8"))
 
 
 def _totals_png(codings, corpus, fam: Family, wave: str, codebook) -> io.BytesIO:
@@ -756,8 +812,8 @@ def _twips(cm: float) -> int:
 
 
 def _table_xml(table: pd.DataFrame, *, width: float, height: float, style: str,
-               vertical_header: bool = False) -> str:
-    """A report table as a ``w:tbl``: header row bold, pilots as rows, ``X`` centred, ``Totaal`` bold.
+               vertical_header: bool = False) -> Iterator[str]:
+    """A report table as a ``w:tbl``, in chunks of XML text (made when iterated): header row bold, pilots as rows, ``X`` centred, ``Totaal`` bold.
 
     ``width`` and ``height`` (cm) are those of the text on the page. The grid columns are
     as wide as the cells (LibreOffice lays a table out by its grid, Word by its cells); a
@@ -812,10 +868,10 @@ def _table_xml(table: pd.DataFrame, *, width: float, height: float, style: str,
     upright = (f'<w:tcPr><w:tcW w:w="{widths[-1]}" w:type="dxa"/><w:textDirection w:val="btLr"/></w:tcPr>'
                if vertical_header else code_pr)
     mark = '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'  # compact rows
-    out = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
+    yield (f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
            '<w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" '
-           'w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>',
-           *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
+           'w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>'
+           + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>")
     for i, values in enumerate([header, *rows]):
         bold = i == 0 or values[0] == TOTAL
         next_ = "<w:keepNext/>" if i in keep else ""
@@ -823,16 +879,16 @@ def _table_xml(table: pd.DataFrame, *, width: float, height: float, style: str,
         centre = f'<w:pPr>{next_}{mark}<w:jc w:val="center"/><w:rPr><w:sz w:val="{size}"/></w:rPr></w:pPr>'
         if i == 0:
             height_pr = (f'<w:trHeight w:val="{_twips(head)}" w:hRule="atLeast"/>' if vertical_header else "")
-            out.append(f"<w:tr><w:trPr><w:cantSplit/>{height_pr}<w:tblHeader/></w:trPr>")
+            out = [f"<w:tr><w:trPr><w:cantSplit/>{height_pr}<w:tblHeader/></w:trPr>"]
         else:
-            out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+            out = ["<w:tr><w:trPr><w:cantSplit/></w:trPr>"]
         for j, text in enumerate(values):
             run = _run(text, bold=bold, size=size) if text else ""
             tc_pr = pilot_pr if j == 0 else upright if i == 0 else code_pr
             out.append(f"<w:tc>{tc_pr}<w:p>{left if j == 0 else centre}{run}</w:p></w:tc>")
         out.append("</w:tr>")
-    out.append("</w:tbl>")
-    return "".join(out)
+        yield "".join(out)
+    yield "</w:tbl>"
 
 
 def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], before: str, after: str, *,

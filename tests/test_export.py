@@ -375,6 +375,61 @@ def test_export_writers_write_files(sample, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.docx", "tables.xlsx"]
 
 
+@pytest.mark.parametrize("threshold, per_pilot", [(16, True), (15, False)])
+def test_export_docx_table_per_pilot_up_to_the_matrix_threshold(sample, monkeypatch, threshold, per_pilot):
+    """The pilots x codes table is shown up to charts.MATRIX_PILOTS pilots in the wave (16 in T1),
+    as the pilots x codes chart is drawn; beyond, the counts per code and where the table is."""
+    import quickscan.charts
+
+    codings, corpus = sample
+    monkeypatch.setattr(quickscan.charts, "MATRIX_PILOTS", threshold)
+    doc = to_docx(codings, corpus, families=["basisset"], wave="T1", charts=False)
+    table = code_matrix(codings, corpus, family="basisset", wave="T1")
+    if per_pilot:
+        assert table_cells(doc.tables[0])[-1] == [TOTAL, *map(str, table.loc[TOTAL])]
+        assert not any("tables.xlsx" in p.text for p in doc.paragraphs)
+    else:
+        assert table_cells(doc.tables[0]) == [
+            ["Code", "Aantal pilots", "Aandeel"],
+            *([code, str(n), f"{100 * int(n) / 16:.0f}%"] for code, n in table.loc[TOTAL].items())]
+        assert "De tabel per pilot (16 pilots, een kolom per code) staat in tables.xlsx, blad 'basisset T1'." in [
+            p.text for p in doc.paragraphs]
+        assert table_orientations(doc) == ["portrait"]  # three columns: no landscape section
+
+
+def test_export_docx_comparison_of_many_pilots_counted_per_code(sample, monkeypatch):
+    """Beyond the threshold the comparison counts per code the pilots that gained and lost it
+    (a table) instead of a bullet per pilot; the status changes and the pilots of one wave
+    are counted too, and the report says where the detail per pilot is."""
+    import quickscan.charts
+    from quickscan.compare import compare_waves
+
+    codings, corpus = sample
+    monkeypatch.setattr(quickscan.charts, "MATRIX_PILOTS", 0)
+    doc = to_docx(codings, corpus, families=["basisset", "uitgangspunten"], wave="T1", compare=("T0", "T1"),
+                  charts=False)
+    texts = [p.text for p in doc.paragraphs]
+    comparison = texts[texts.index("Vergelijking T0 en T1"):]
+    assert not [p for p in doc.paragraphs[texts.index("Vergelijking T0 en T1"):] if p.style.name == "List Bullet"]
+    result = compare_waves(codings, corpus, family="uitgangspunten")
+    cells = table_cells(doc.tables[3])  # the tables of T1, then the comparison of basisset and uitgangspunten
+    assert cells[0] == ["Code", "T0", "T1", "Verschil", "Erbij", "Niet meer"]
+    changes = result.changes
+    for row, code in zip(cells[1:], result.totals["code"]):
+        gained = ((changes["code"] == code) & (changes["status"] == "gained")).sum()
+        lost = ((changes["code"] == code) & (changes["status"] == "lost")).sum()
+        assert [int(row[4]), int(row[5])] == [gained, lost]
+    assert ("Welke pilots een code erbij kregen of niet meer noemen: vergelijk in tables.xlsx de bladen "
+            "'uitgangspunten T0' en 'uitgangspunten T1' (een rij per pilot).") in comparison
+    status = table_cells(doc.tables[4])
+    assert status[0] == ["T0 → T1", "Aantal pilots"]
+    assert sum(int(n) for _, n in status[1:]) == len(result.status_changes) > 0
+    assert any(t.startswith("Alleen in T1: 1 pilot (in tables.xlsx") for t in comparison)
+    # the sheets named are those of tables.xlsx
+    sheets = to_workbook(codings, corpus, families=["basisset", "uitgangspunten"], review=False).sheetnames
+    assert {"uitgangspunten T0", "uitgangspunten T1", "basisset T1"} <= set(sheets)
+
+
 def test_export_docx_streamed_file_equals_the_document(sample, tmp_path):
     """write_docx streams the body into the file; every part of the package is what saving
     to_docx's document writes (the body canonicalised, the rest byte for byte): text,
@@ -470,10 +525,14 @@ def _kept_with_next(table) -> list[bool]:
 
 
 @pytest.mark.parametrize("n", [15, 120])
-def test_export_docx_table_that_fits_stays_on_one_page_a_long_one_breaks_without_orphan_rows(n):
+def test_export_docx_table_that_fits_stays_on_one_page_a_long_one_breaks_without_orphan_rows(n, monkeypatch):
     """A table that fits on a page is kept together (every row but the last kept with the
     next, as the heading and caption are); a longer one may break between pages, but starts
-    with its header and three rows and ends with its last three rows together."""
+    with its header and three rows and ends with its last three rows together (a table of
+    120 pilots is shown when charts.MATRIX_PILOTS is raised; 50 already break on landscape pages)."""
+    import quickscan.charts
+
+    monkeypatch.setattr(quickscan.charts, "MATRIX_PILOTS", 200)
     codings, corpus = _one_code([f"Pilot {i:03d}" for i in range(n)])
     doc = to_docx(codings, corpus, families=["basisset"], charts=False)
     table = doc.tables[0]

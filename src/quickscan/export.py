@@ -194,8 +194,10 @@ def _workbook(codings, corpus, *, codebook=None, families=None, waves=None, incl
     mark_output(wb.properties)  # never read back as a workbook of answers
     bodies: dict = {}
     used: set[str] = {REVIEW_SHEET} if review else set()
-    for fam, wave, table in _tables(codings, corpus, codebook, families, waves):
-        ws = wb.create_sheet(_sheet_name(f"{fam.id} {wave}", used))
+    tables = _tables(codings, corpus, codebook, families, waves)
+    names = _table_sheets([(fam, wave) for fam, wave, _ in tables], used)
+    for fam, wave, table in tables:
+        ws = wb.create_sheet(names[fam.id, wave])
         bodies[ws.title] = _write_table_sheet(ws, table)
     if families is not None and "family" in codings.columns:
         codings = codings[codings["family"].isin([f.id for f in _families(codebook, families)])]
@@ -221,6 +223,19 @@ def _workbook(codings, corpus, *, codebook=None, families=None, waves=None, incl
     wb.properties.creator = "quickscan"
     wb.properties.title = "quickscan tabellen"
     return wb, bodies
+
+
+def _table_sheets(tables: Iterable[tuple[Family, str]], used: set[str] | None = None) -> dict[tuple[str, str], str]:
+    """(family id, wave) -> the name of the sheet of its table in the workbook, for the (family,
+    wave) ``tables`` in the order of :func:`_tables` (``used``: names taken, updated); the Word
+    report names these sheets too.
+
+    >>> basisset = default_codebook().family("basisset")
+    >>> _table_sheets([(basisset, "T0"), (basisset, "T1")])
+    {('basisset', 'T0'): 'basisset T0', ('basisset', 'T1'): 'basisset T1'}
+    """
+    used = {REVIEW_SHEET} if used is None else used
+    return {(fam.id, wave): _sheet_name(f"{fam.id} {wave}", used) for fam, wave in tables}
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -477,6 +492,14 @@ def to_docx(
         fits on a page is kept on one page with its heading and caption; a longer one
         starts with at least three rows and repeats its header row on every page.
 
+        With more pilots in the wave than :data:`quickscan.charts.MATRIX_PILOTS` (the
+        threshold of the pilots x codes chart) nothing is listed per pilot: the table of a
+        family gives per code the number and share of pilots, and a sentence names the
+        sheet of ``tables.xlsx`` with the table per pilot; the comparison gives per code
+        the pilots that gained and lost it (a table, no bullet per pilot), the status
+        changes counted per change, and more than that many pilots of one wave only are
+        counted, not named.
+
     Examples
     --------
     >>> from quickscan.ingest import read_folder
@@ -502,17 +525,22 @@ def _report(codings, corpus, *, codebook=None, families=None, wave="T0", compare
     doc = new_document()
     mark_output(doc.core_properties)  # never read back as a form
     unit = corpus.template.unit
-    keep = _status_codes(corpus, codebook) if compare is not None else set()
+    parts = {fam.id: _family_part(codings, fam) for fam in fams}  # once: the tables and the comparison filter these
+    n_pilots = len(pilot_rows(corpus, wave))
+    per_pilot = not _many(n_pilots)  # a table per pilot, or (many pilots) the counts per code
+    sheets = _table_sheets((fam, w) for fam in fams for w in corpus.waves)  # as tables.xlsx names them
     first = fams[0] if fams and fams[0].kind != "fact" else None
     # the title goes on the page of the first table: no page holding only the title before a landscape section
-    report = _Report(doc, "landscape" if first is not None and len(first.codes) > WIDE_TABLE else "portrait")
+    report = _Report(doc, "landscape" if first is not None and per_pilot and len(first.codes) > WIDE_TABLE
+                     else "portrait")
     report.paragraph(title or f"{corpus.template.title}: tabellen {wave}", style="Title")
-    n_pilots = len(pilot_rows(corpus, wave))
     report.paragraph(f"Tabellen en bevindingen van {unit.count(n_pilots)} in {wave}, per onderdeel van het codeboek.")
 
     for fam in fams:
-        mine = _family_part(codings, fam, keep)
+        mine = parts[fam.id]
         table = code_matrix(mine, corpus, family=fam, wave=wave, codebook=codebook) if fam.kind != "fact" else None
+        if table is not None and not per_pilot:
+            table = _code_counts(table, unit)
         # a wide table's heading goes on the landscape page with it, not alone before the break
         report.orient("landscape" if table is not None and report.wide(table) else "portrait")
         report.paragraph(fam.label, style="Heading 1", keep_next=True)
@@ -523,7 +551,13 @@ def _report(codings, corpus, *, codebook=None, families=None, wave="T0", compare
             for i, row in enumerate(summary.itertuples(), start=1):
                 report.paragraph(f"{row.label}: {row.phrase}.", style="List Bullet", keep_next=i < len(summary))
             continue
-        report.table(table, fam.caption or fam.label)
+        if per_pilot:
+            report.table(table, fam.caption or fam.label)
+        else:
+            report.table(table, f"{(fam.caption or fam.label).rstrip('.')}: aantal {unit.plural} per code, {wave} "
+                                f"({unit.count(n_pilots)}).")
+            report.paragraph(f"De tabel per {unit.singular} ({unit.count(n_pilots)}, een kolom per code) staat in "
+                             f"tables.xlsx, blad '{sheets[fam.id, wave]}'.")
         note = _review_note(mine, fam, wave)
         if note:
             report.paragraph((note, "i"))
@@ -537,8 +571,38 @@ def _report(codings, corpus, *, codebook=None, families=None, wave="T0", compare
             _code_bullet(report, row)
 
     if compare is not None:
-        _comparison(report, codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare, keep=keep)
+        status_codings = codings[codings["code"].isin(_status_codes(corpus, codebook))]
+        _comparison(report, parts, status_codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare,
+                    sheets=sheets)
     return report
+
+
+def _many(n_pilots: int) -> bool:
+    """Whether a table or list with a row per pilot is too long to be read in the report: more
+    pilots than :data:`quickscan.charts.MATRIX_PILOTS`, where the pilots x codes chart gives way
+    too (one threshold for all outputs)."""
+    from . import charts
+
+    return n_pilots > charts.MATRIX_PILOTS
+
+
+def _code_counts(table: pd.DataFrame, unit) -> pd.DataFrame:
+    """The ``Totaal`` row of a :func:`~quickscan.matrices.code_matrix` table as a table of its own:
+    per code the number of pilots and their share of the wave.
+
+    >>> from quickscan.template import Unit
+    >>> m = pd.DataFrame({"Wonen": ["X", "", 1], "Werk": ["X", "X", 2]}, index=["1. A", "2. B", TOTAL])
+    >>> _code_counts(m, Unit("pilot", "pilots"))
+          Aantal pilots Aandeel
+    Code
+    Wonen             1     50%
+    Werk              2    100%
+    """
+    n = len(table) - 1
+    counts = [int(v) for v in table.loc[TOTAL]]
+    out = pd.DataFrame({f"Aantal {unit.plural}": counts, "Aandeel": [f"{100 * c / max(n, 1):.0f}%" for c in counts]},
+                       index=pd.Index([str(c) for c in table.columns], name="Code"))
+    return out
 
 
 def _status_codes(corpus, codebook: Codebook) -> set[str]:
@@ -547,10 +611,10 @@ def _status_codes(corpus, codebook: Codebook) -> set[str]:
     return {c.id for c in codebook.family(status).codes} if status else set()
 
 
-def _family_part(codings: pd.DataFrame, fam: Family, keep: set[str] = frozenset()) -> pd.DataFrame:
-    """The codings of one family's codes (and of the codes ``keep``): what its tables look at,
-    so that each table filters these rather than all codings (compute the part once)."""
-    return codings[codings["code"].isin({c.id for c in fam.codes} | keep)]
+def _family_part(codings: pd.DataFrame, fam: Family) -> pd.DataFrame:
+    """The codings of one family's codes: what its tables look at, so that each table filters
+    these rather than all codings (compute the part once)."""
+    return codings[codings["code"].isin({c.id for c in fam.codes})]
 
 
 def _review_note(codings: pd.DataFrame, fam: Family, wave: str) -> str:
@@ -891,23 +955,43 @@ def _table_xml(table: pd.DataFrame, *, width: float, height: float, style: str,
     yield "</w:tbl>"
 
 
-def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], before: str, after: str, *,
-                keep: set[str] = frozenset()) -> None:
-    from .compare import compare_waves
+def _comparison(report: _Report, parts: Mapping[str, pd.DataFrame], status_codings: pd.DataFrame, corpus, codebook,
+                fams: list[Family], before: str, after: str, *,
+                sheets: Mapping[tuple[str, str], str] | None = None) -> None:
+    """The comparison of two waves: per family the totals, and per pilot the codes gained and lost;
+    with many pilots (:func:`_many`) the gains and losses counted per code instead, the status
+    changes counted per change, and where the detail per pilot is (``sheets``: see :func:`_table_sheets`).
+
+    ``parts``: family id -> its codings (:func:`_family_part`); ``status_codings``: those of the
+    status family, looked at once (with the last family) for the status changes.
+    """
+    from .compare import GAINED, LOST, compare_waves
 
     unit = corpus.template.unit
     report.paragraph(f"Vergelijking {before} en {after}", style="Heading 1")
     result = None
     for fam in fams:
-        result = compare_waves(_family_part(codings, fam, keep), corpus, family=fam, before=before, after=after,
-                               codebook=codebook)
+        mine = pd.concat([parts[fam.id], status_codings]) if fam is fams[-1] else parts[fam.id]
+        result = compare_waves(mine, corpus, family=fam, before=before, after=after, codebook=codebook)
         report.paragraph(fam.label, style="Heading 2", keep_next=True)
         totals = result.totals.set_index("label")[["before", "after", "difference"]]
         totals = totals.assign(difference=[f"{d:+d}" if d else "0" for d in totals["difference"]])
         totals.columns = [before, after, "Verschil"]
         totals.index.name = "Code"
-        report.caption("Tabel", f"{fam.label}: aantal {unit.plural} per code in {before} "
-                                f"({unit.count(result.n_before)}) en {after} ({unit.count(result.n_after)}).")
+        caption = (f"{fam.label}: aantal {unit.plural} per code in {before} ({unit.count(result.n_before)}) "
+                   f"en {after} ({unit.count(result.n_after)})")
+        if _many(max(result.n_before, result.n_after)):  # counted per code, not listed per pilot
+            changed = result.changes.groupby(["code", "status"]).size()
+            for status, column in ((GAINED, "Erbij"), (LOST, "Niet meer")):
+                totals[column] = [int(changed.get((code, status), 0)) for code in result.totals["code"]]
+            report.caption("Tabel", f"{caption}; erbij en niet meer: {unit.plural} in beide rondes die de code "
+                                    f"in {after} wel en in {before} niet noemen, en omgekeerd.")
+            report.grid(totals)
+            where = " en ".join(f"'{(sheets or {}).get((fam.id, w), f'{fam.id} {w}')}'" for w in (before, after))
+            report.paragraph(f"Welke {unit.plural} een code erbij kregen of niet meer noemen: vergelijk in "
+                             f"tables.xlsx de bladen {where} (een rij per {unit.singular}).")
+            continue
+        report.caption("Tabel", f"{caption}.")
         report.grid(totals)
         for status, text in (("gained", f"Erbij gekomen in {after}"), ("lost", f"Niet meer genoemd in {after}")):
             changed = result.changes[result.changes["status"] == status]
@@ -926,15 +1010,29 @@ def _comparison(report: _Report, codings, corpus, codebook, fams: list[Family], 
     report.paragraph(f"{status[:1].upper() + status[1:]} en deelname" if status else "Deelname", style="Heading 2")
     if status and result.status_changes.empty:
         report.paragraph(f"Geen {unit.singular} veranderde van {status} tussen {before} en {after}.")
+    elif status and _many(max(result.n_before, result.n_after)):  # counted per change, not listed per pilot
+        changes = result.status_changes.assign(before=result.status_changes["before"].replace("", "onbekend"),
+                                               after=result.status_changes["after"].replace("", "onbekend"))
+        counts = changes.groupby(["before", "after"], sort=False).size()
+        table = pd.DataFrame({f"Aantal {unit.plural}": counts.tolist()},
+                             index=pd.Index([f"{was} → {now}" for was, now in counts.index],
+                                            name=f"{before} → {after}"))
+        report.caption("Tabel", f"Aantal {unit.plural} waarvan de {status} veranderde tussen {before} en {after} "
+                                f"({unit.count(len(changes))}).")
+        report.grid(table)
+        report.paragraph(f"De {status} per {unit.singular} en ronde staat in codings.csv.")
     elif status:
         report.paragraph(f"{unit.plural[:1].upper() + unit.plural[1:]} waarvan de {status} veranderde "
                          f"tussen {before} en {after}:")
         for row in result.status_changes.itertuples():
             was, now = row.before or "onbekend", row.after or "onbekend"
             report.paragraph(f"{row.nr}. {row.pilot}: {was} → {now}.", style="List Bullet")
-    for pilots, wave in ((result.only_before, before), (result.only_after, after)):
+    for pilots, wave, other in ((result.only_before, before, after), (result.only_after, after, before)):
         if pilots.empty:
             report.paragraph(f"Alleen in {wave}: geen.")
+        elif _many(len(pilots)):  # counted, not named
+            report.paragraph(f"Alleen in {wave}: {unit.count(len(pilots))} (in tables.xlsx de {unit.plural} van de "
+                             f"bladen van {wave} die niet op die van {other} staan).")
         else:
             names = "; ".join(f"{r.nr}. {r.pilot}" for r in pilots.itertuples())
             report.paragraph(f"Alleen in {wave}: {names}.")

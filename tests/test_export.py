@@ -195,6 +195,9 @@ def test_export_docx_chart_embedded(sample):
     assert len(doc.inline_shapes) == 1
     assert round(doc.inline_shapes[0].width.cm, 1) == 16.0
     assert "Figuur 1. Uitgangspunten: aantal pilots per code, T0." in captions(doc)
+    picture = next(i for i, p in enumerate(doc.paragraphs) if p._p.find(f".//{W}drawing") is not None)
+    assert doc.paragraphs[picture].paragraph_format.keep_with_next  # on the page of its caption
+    assert doc.paragraphs[picture + 1].text.startswith("Figuur 1.")
 
 
 def test_export_docx_uses_charts_rendered_before(sample, tmp_path):

@@ -767,7 +767,9 @@ class _Report:
             png.seek(0)
         inline = self.doc.part.new_pic_inline(png if hasattr(png, "read") else str(png), width=Cm(16))
         inline.docPr.id = 1000 + self.figures  # unique in the document (python-docx counts the ids of its body)
-        self._xml.append(f"<w:p><w:r><w:drawing>{etree.tostring(inline, encoding=str)}</w:drawing></w:r></w:p>")
+        # kept with its caption (below it) on one page
+        self._xml.append(f"<w:p><w:pPr><w:keepNext/></w:pPr><w:r><w:drawing>{etree.tostring(inline, encoding=str)}"
+                         "</w:drawing></w:r></w:p>")
         self.caption("Figuur", caption)
 
     def _head(self) -> str:

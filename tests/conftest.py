@@ -66,3 +66,24 @@ def write_form(tmp_path, template):
                       prompt_with_question=prompt_with_question)
 
     return write
+
+
+@pytest.fixture(scope="session")
+def second_process():
+    """A spawned process pool of one worker, as ``quickscan report`` uses for half of the work."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+class BrokenPool:
+    """An executor whose process died: every job ends in ``BrokenExecutor``."""
+
+    def submit(self, function, *args, **kwargs):
+        from concurrent.futures import BrokenExecutor, Future
+
+        future: Future = Future()
+        future.set_exception(BrokenExecutor("the process died"))
+        return future

@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quickscan.codebook import Codebook, Pattern, load_codebook
 from quickscan.corpus import Corpus, make_answers
@@ -672,3 +674,39 @@ def test_coding_fact_first_sentence_with_a_match_decides(answer, code):
     corpus = Corpus.from_answers(make_answers("Pilot X", "T0", {1: "Pilot X", 5: answer}))
     status = code_corpus(corpus, cb)
     assert status["code"].tolist() == [code]
+
+
+@slow
+def test_coding_half_in_a_second_process_gives_the_same_codings(monkeypatch, second_process):
+    from quickscan import coding
+
+    corpus = sample_corpus()
+    whole = coding.code_corpus(corpus)
+    monkeypatch.setattr(coding, "SPLIT_ANSWERS", 2)
+    split = coding._half(corpus.answers)
+    assert 0 < split < len(corpus.answers)
+    pd.testing.assert_frame_equal(coding.code_corpus(corpus, executor=second_process), whole)
+
+
+@slow
+def test_coding_a_dead_second_process_codes_its_half_here(monkeypatch):
+    from quickscan import coding
+    from tests.conftest import BrokenPool
+
+    corpus = sample_corpus(limit=4)
+    monkeypatch.setattr(coding, "SPLIT_ANSWERS", 2)
+    pd.testing.assert_frame_equal(coding.code_corpus(corpus, executor=BrokenPool()), coding.code_corpus(corpus))
+
+
+@given(st.lists(st.sampled_from("abcde"), min_size=2, max_size=30), st.lists(st.sampled_from(["T0", "T1"]),
+                                                                               min_size=30, max_size=30))
+def test_coding_half_never_splits_a_pilot_and_wave(pilots, waves):
+    from quickscan.coding import _half
+
+    answers = pd.DataFrame({"pilot_id": pilots, "wave": waves[: len(pilots)]})
+    split = _half(answers)
+    keys = list(zip(answers["pilot_id"], answers["wave"]))
+    if split:
+        assert not set(keys[:split]) & set(keys[split:])
+    else:  # no cut is possible: every cut splits some pilot and wave
+        assert all(set(keys[:k]) & set(keys[k:]) for k in range(1, len(keys)))

@@ -214,3 +214,20 @@ def test_ingest_report_run_twice_inside_the_data_folder_reads_the_forms_only(tmp
     second = run_report(study)
     assert len(first.corpus.pilot_ids) == len(second.corpus.pilot_ids) == 3
     assert second.status == 0 and "I109" in set(second.corpus.problems.code)
+
+
+def test_ingest_half_of_the_files_in_a_second_process_gives_the_same_corpus(monkeypatch, tmp_path, second_process):
+    import pandas as pd
+
+    from quickscan import ingest
+    from tests.conftest import ROOT, BrokenPool
+
+    folder = ROOT / "data" / "sample" / "T0"
+    shutil.copytree(folder, tmp_path / "T0")
+    (tmp_path / "T0" / "kapot.docx").write_bytes(b"PK\x03\x04 not a zip")  # its problem stays in its place
+    whole = read_folder(tmp_path)
+    monkeypatch.setattr(ingest, "_SPLIT_FILES", 2)
+    for executor in (second_process, BrokenPool()):
+        split = read_folder(tmp_path, executor=executor)
+        pd.testing.assert_frame_equal(split.answers, whole.answers)
+        pd.testing.assert_frame_equal(split.problems, whole.problems)

@@ -70,11 +70,13 @@ import re
 import unicodedata
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, product
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .codebook import MAX_GAP, MIN_STEM, Codebook, MatcherPattern, PatternToken, compile_codebook, default_codebook
@@ -155,6 +157,9 @@ _CLAUSE_STARTERS = {
 
 _CACHE_BYTES = 256 * 2**20  # token tables kept between calls (some 70,000 answers, 3,500 forms)
 _BATCH = 2_000  # answers tokenised, matched and let go together: memory bounded whatever N
+#: With an executor, code_corpus codes half of the answers in it from this many answers on (fewer
+#: take less time than starting spaCy in the other process).
+SPLIT_ANSWERS = 4_000
 _STATE: dict[str, Any] = {"nlp": None, "cached": 0}
 _DOCS: OrderedDict[str, _Parsed] = OrderedDict()
 _PLANS: OrderedDict[Codebook, _Plan] = OrderedDict()
@@ -890,7 +895,8 @@ class _Plan:
 # -- coding --------------------------------------------------------------------------------
 
 
-def code_corpus(corpus, codebook: Codebook | None = None, *, include_negated: bool = True) -> pd.DataFrame:
+def code_corpus(corpus, codebook: Codebook | None = None, *, include_negated: bool = True,
+                executor: Executor | None = None) -> pd.DataFrame:
     """Code every answer of a corpus with the codebook; one row per code per sentence.
 
     A code found several times in one sentence gives one coding (the first match decides
@@ -899,6 +905,8 @@ def code_corpus(corpus, codebook: Codebook | None = None, *, include_negated: bo
     match that is not negated decides, within it the first code in codebook order, else the
     family's fallback code (``onbekend``) with empty evidence. Answers to personal questions (3) are not coded.
     ``include_negated=False`` leaves out negated codings (see also :func:`present`).
+    With an ``executor`` (a process pool, see :mod:`concurrent.futures`) and ``SPLIT_ANSWERS``
+    answers or more, the later half of the pilots is coded in it meanwhile; the result is the same.
 
     Parameters
     ----------
@@ -925,12 +933,38 @@ def code_corpus(corpus, codebook: Codebook | None = None, *, include_negated: bo
     0        a  status_pilot  Het is een experiment.
     """
     codebook = codebook or default_codebook()
-    return _code_corpus(corpus, codebook, include_negated)
-
-
-def _code_corpus(corpus, codebook: Codebook, include_negated: bool) -> pd.DataFrame:
     answers = getattr(corpus, "answers", corpus)
     template = getattr(corpus, "template", None)
+    split = _half(answers) if executor is not None and len(answers) >= SPLIT_ANSWERS else 0
+    if not split:
+        return _code_corpus(answers, template, codebook, include_negated)
+    later = answers[["pilot_id", "wave", "question", "answer"]].iloc[split:]
+    future = executor.submit(_code_corpus, later, template, codebook, include_negated)
+    first = _code_corpus(answers.iloc[:split], template, codebook, include_negated)
+    try:
+        second = future.result()
+    except BrokenExecutor:  # the other process died (killed, out of memory): code its half here
+        second = _code_corpus(later, template, codebook, include_negated)
+    return pd.concat([first, second], ignore_index=True)
+
+
+def _half(answers: pd.DataFrame) -> int:
+    """The row nearest the middle that no pilot and wave spans (0 when there is none): each part
+    then has all the answers of its pilots, as fact families and segment ids need.
+
+    >>> _half(pd.DataFrame({"pilot_id": list("aabbbc"), "wave": "T0"}))
+    2
+    """
+    keys = (answers["pilot_id"].astype(str) + "\x1f" + answers["wave"].astype(str)).to_numpy()
+    if len(keys) < 2:
+        return 0
+    last = pd.Series(range(len(keys))).groupby(keys).transform("max").to_numpy()
+    reach = np.maximum.accumulate(last)  # the last row of any pilot begun so far
+    cuts = np.flatnonzero(reach[:-1] < np.arange(1, len(keys)))  # after row i, nothing spans: cut at i + 1
+    return 0 if not len(cuts) else int(cuts[np.abs(cuts + 1 - len(keys) / 2).argmin()] + 1)
+
+
+def _code_corpus(answers: pd.DataFrame, template, codebook: Codebook, include_negated: bool) -> pd.DataFrame:
     personal = set(template.personal_questions) if template is not None else {3}
     plan = _remember(_PLANS, codebook, lambda: _Plan.of(codebook), 8)
     # a question the template does not code (the pilot's name and address...) is read only

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from concurrent.futures import BrokenExecutor, Executor
 from os import PathLike
 from pathlib import Path
 
@@ -35,18 +36,20 @@ def read_folder(
     template: Template | None = None,
     aliases: str | PathLike[str] | dict[str, str] | None = None,
     progress: bool | None = None,
+    executor: Executor | None = None,
 ) -> Corpus:
     """Read every form and workbook below a folder; a bad file becomes a problem, not a crash.
 
     The wave of each file comes from ``wave=``, else from its folder or file name
     (``T0/``, ``quickscan-T1.xlsx``). Problems are in ``corpus.problems`` and in
-    ``print(corpus)``.
+    ``print(corpus)``. With an ``executor`` half of the files is read in it (see :func:`read_files`).
     """
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder")
     files, notes = form_files(root)
-    return read_files(files, wave=wave, template=template, aliases=aliases, progress=progress, root=root, notes=notes)
+    return read_files(files, wave=wave, template=template, aliases=aliases, progress=progress, root=root, notes=notes,
+                      executor=executor)
 
 
 def form_files(folder: str | PathLike[str]) -> tuple[list[Path], list[dict]]:
@@ -79,18 +82,52 @@ def read_files(
     progress: bool | None = None,
     root: Path | None = None,
     notes: Iterable[dict] = (),
+    executor: Executor | None = None,
 ) -> Corpus:
     """Read the given forms and workbooks into one corpus (see :func:`read_folder`).
 
     A workbook or document that ``quickscan report`` wrote (a report, review sheet or
     tables, recognised by its document properties) is skipped with a note (``I109``).
-    ``notes`` are problem rows to keep (the folders :func:`form_files` skipped).
+    ``notes`` are problem rows to keep (the folders :func:`form_files` skipped). With an
+    ``executor`` (a process pool, see :mod:`concurrent.futures`) the later half of the files is
+    read in it meanwhile; the corpus is the same.
     """
     template = template or default_template()
     paths = [Path(p) for p in paths]
+    split = len(paths) // 2 if executor is not None and len(paths) >= _SPLIT_FILES else len(paths)
+    if split < len(paths):
+        future = executor.submit(_read_each, paths[split:], wave, template, root, False)
+    form_rows, parts, problems = _read_each(paths[:split], wave, template, root, progress)
+    if split < len(paths):
+        try:
+            later = future.result()
+        except BrokenExecutor:  # the other process died (killed, out of memory): read its half here
+            later = _read_each(paths[split:], wave, template, root, progress)
+        form_rows, parts, problems = form_rows + later[0], parts + later[1], problems + later[2]
+    problems = [*notes, *problems]
+    while True:  # out of memory while the corpus is built: leave out the largest file, say so, try again
+        try:
+            forms = Corpus.from_answers(form_rows, problems, template)
+            return _flag_personal(combine([forms, *parts], aliases=aliases))
+        except MemoryError:
+            forms = None
+            form_rows, parts, dropped = _drop_largest(form_rows, parts)
+            if dropped is None:
+                raise
+            problems.append(problem("error", "E108", dropped, None, _OUT_OF_MEMORY + " (while combining the files)"))
+
+
+#: With an executor, read_files reads half of the files in it from this many files on (fewer take
+#: less time than the other process needs to start).
+_SPLIT_FILES = 100
+
+
+def _read_each(paths: list[Path], wave, template: Template, root: Path | None,
+               progress: bool | None) -> tuple[list[dict], list[Corpus], list[dict]]:
+    """The answer rows of the forms, the corpora of the workbooks and the problems of the files, in order."""
     parts: list[Corpus] = []
     form_rows: list[dict] = []
-    problems: list[dict] = list(notes)
+    problems: list[dict] = []
     for path in _progress(paths, progress):
         reader = _READERS.get(path.suffix.lower())
         try:
@@ -112,16 +149,7 @@ def read_files(
             problems.append(problem("error", "E108", path, None, _OUT_OF_MEMORY))
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not take the folder down
             problems.append(problem("error", "E100", path, None, f"unexpected error while reading: {exc!r}"))
-    while True:  # out of memory while the corpus is built: leave out the largest file, say so, try again
-        try:
-            forms = Corpus.from_answers(form_rows, problems, template)
-            return _flag_personal(combine([forms, *parts], aliases=aliases))
-        except MemoryError:
-            forms = None
-            form_rows, parts, dropped = _drop_largest(form_rows, parts)
-            if dropped is None:
-                raise
-            problems.append(problem("error", "E108", dropped, None, _OUT_OF_MEMORY + " (while combining the files)"))
+    return form_rows, parts, problems
 
 
 def _flag_personal(corpus: Corpus) -> Corpus:

@@ -203,7 +203,7 @@ def run_report(study: Study, *, echo: Callable[[str], object] | None = None) -> 
     if unknown:  # a usage error, found before any work is done
         raise UsageError(None, f"no family {unknown} in codebook {codebook.id!r}; families: "
                                f"{[f.id for f in codebook.families]}")
-    with _chart_pool() as pool:  # the charts are drawn in a second process, while this one codes and writes
+    with _chart_pool() as pool:  # a second process reads, codes and draws the charts with this one
         return _report_with(study, template, codebook, families, pool, echo)
 
 
@@ -235,21 +235,21 @@ def check_template_fit(corpus, *, minimum: float = MIN_FIT) -> None:
           "file, or --template). Nothing was written.")
 
 
-def _read_data(study: Study, template):
-    """The corpus of all waves of the study."""
+def _read_data(study: Study, template, executor=None):
+    """The corpus of all waves of the study (half of the files read in ``executor``, if any)."""
     from .corpus import combine
 
-    parts = [read_paths([path], wave=wave, template=template, aliases=study.aliases)
+    parts = [read_paths([path], wave=wave, template=template, aliases=study.aliases, executor=executor)
              for path, wave in zip(study.data, study.waves)]
     return parts[0] if len(parts) == 1 else combine(parts, aliases=study.aliases)
 
 
-def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None):
+def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None, executor=None):
     """One corpus of folders and files (a single folder is read with :func:`read_folder`)."""
     from .ingest import form_files, read_files, read_folder
 
     if len(paths) == 1 and paths[0].is_dir():
-        return read_folder(paths[0], wave=wave, template=template, aliases=aliases)
+        return read_folder(paths[0], wave=wave, template=template, aliases=aliases, executor=executor)
     files, notes = [], []
     for path in paths:
         if path.is_dir():
@@ -260,13 +260,15 @@ def read_paths(paths: list[Path], *, wave=None, template=None, aliases=None):
             files.append(path)
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
-    return read_files(files, wave=wave, template=template, aliases=aliases, notes=notes)
+    return read_files(files, wave=wave, template=template, aliases=aliases, notes=notes, executor=executor)
 
 
 def _report_with(study: Study, template, codebook, families: list[str], pool, echo) -> Report:
     from .privacy import find_personal_elsewhere, hide_personal_elsewhere
 
-    corpus = _read_data(study, template)
+    corpus = _read_data(study, template, pool)
+    if pool is not None:  # what the second process does next: code half of the answers, or draw the charts
+        pool.submit(_warm_up, "coding" if _split_coding(corpus) else "charts")
     echo(corpus.summary())
     check_template_fit(corpus)
     found = find_personal_elsewhere(corpus)
@@ -294,7 +296,9 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
     charts = _charts(families, waves, compare)
     with _progress(total=5 + 2 * study.refi + len(waves) + len(charts)) as bar:
         bar.set_postfix_str("coding")
-        codings = code_corpus(corpus, codebook)
+        codings = code_corpus(corpus, codebook, executor=pool)
+        if pool is not None and _split_coding(corpus):
+            pool.submit(_warm_up, "charts")
         coded = f"{len(codings)} codings ({int(codings['negated'].sum())} negated)"
         placed = None
         if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
@@ -451,16 +455,32 @@ def _draw_chart(chart: str, family: str, waves: tuple, name: str, folder: Path, 
     return charts.save_chart(ax, folder / name, formats=formats)
 
 
-def _warm_up() -> None:
-    """Import what the charts need, while the main process reads and codes."""
-    from . import charts
+def _split_coding(corpus) -> bool:
+    """Whether :func:`~quickscan.coding.code_corpus` codes half of the answers in the second process."""
+    from .coding import SPLIT_ANSWERS
 
-    charts._mpl()
+    return len(corpus.answers) >= SPLIT_ANSWERS
+
+
+def _warm_up(what: str) -> None:
+    """In the second process: load what its next job needs (the readers, the spaCy pipeline,
+    matplotlib) while the main process is busy."""
+    if what == "reading":
+        from . import ingest  # noqa: F401
+    elif what == "coding":
+        from .coding import pipeline
+
+        pipeline()
+    else:
+        from . import charts
+
+        charts._mpl()
 
 
 @contextmanager
 def _chart_pool():
-    """A process for the charts on a machine with more than one core (None otherwise)."""
+    """A second process on a machine with more than one core (None otherwise): it reads half of
+    the forms, codes half of the answers and draws the charts, while this one does the rest."""
     import os
 
     if (os.cpu_count() or 1) < 2 or os.environ.get("QUICKSCAN_SERIAL"):
@@ -473,7 +493,7 @@ def _chart_pool():
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent,
                                initargs=(os.getpid(),))
     try:
-        pool.submit(_warm_up)
+        pool.submit(_warm_up, "reading")  # the process starts now
         yield pool
     except BaseException:  # an error, Ctrl-C, SIGTERM: stop the charts now instead of drawing the rest
         for process in list((getattr(pool, "_processes", None) or {}).values()):

@@ -57,7 +57,7 @@ def steps() -> list[tuple[str, float]]:
     from quickscan.export import write_docx, write_xlsx
     from quickscan.ingest import read_folder
     from quickscan.review import write_review_sheet
-    from quickscan.study import _chart_data, _charts, _draw_chart, _keep
+    from quickscan.study import _kept_data, _charts, _draw_chart, _keep
 
     lap("imports (pandas, openpyxl, python-docx)")
     corpus = read_folder(ROOT / "data" / "sample", progress=False)
@@ -79,7 +79,7 @@ def steps() -> list[tuple[str, float]]:
                        wave=wave, compare=("T0", "T1") if wave == "T1" else None, charts=False)
         lap("two Word reports (without charts)")
         charts = _charts(families, ["T0", "T1"], ("T0", "T1"))
-        _keep(*_chart_data(codings, corpus), codebook)
+        _keep(*_kept_data(codings, corpus), codebook)
         for chart in charts.values():  # as the chart process draws them
             _draw_chart(*chart, out / "charts", ("png",))
         lap(f"{len(charts)} charts, PNG (matplotlib imported here)")

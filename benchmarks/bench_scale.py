@@ -169,7 +169,8 @@ def steps(folder: Path, refi: bool = False) -> list[tuple[str, float, float]]:
     from quickscan.coding import code_corpus, pipeline
     from quickscan.privacy import find_personal_elsewhere, hide_personal_elsewhere
     from quickscan.review import review_cells, write_review_sheet
-    from quickscan.study import Study, _chart_data, _charts, _draw_chart, _keep, _read_data, _submit, _writers
+    from quickscan.study import (_KEPT_FILES, Study, _charts, _draw_chart, _keep, _kept_data, _read_data, _submit,
+                                 _write_kept, _writers)
 
     with tempfile.TemporaryDirectory() as tmp:
         study = Study(data=(folder / "T0", folder / "T1"), out=Path(tmp), refi=refi)
@@ -192,13 +193,16 @@ def steps(folder: Path, refi: bool = False) -> list[tuple[str, float, float]]:
         charts = _charts(families, waves, compare)
 
         def draw():  # as the command draws them without a chart process
-            _keep(*_chart_data(codings, corpus), codebook)
+            _keep(*_kept_data(codings, corpus), codebook)
             return {key: _submit(None, _draw_chart, *chart, study.out / "charts", ("png",))
                     for key, chart in charts.items()}
 
         drawn = step(f"charts ({len(charts)} PNG)", draw)
-        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn, cells):
+        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare,
+                                    lambda key: drawn[key].result(), cells):
             step(name, write)
+        for name in _KEPT_FILES:  # written by the second process, from the kept data
+            step(name, lambda name=name: _write_kept(name, study.out, families))
         step("review.xlsx", lambda: write_review_sheet(codings, study.out / "review.xlsx", corpus=corpus,
                                                        codebook=codebook, families=families, cells=cells))
     return out

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,25 +59,45 @@ def test_study_run_report_returns_the_files_written(tmp_path):
     assert "T0: 15 pilots" in lines[0]
 
 
-def test_study_chart_data_makes_the_same_tables_without_the_texts():
-    """The chart process gets who has which code and the pilots of each wave, not the texts:
-    every table (and so every chart) it makes is the one made from the whole data."""
+def test_study_kept_data_makes_the_same_tables_and_files_without_the_texts(tmp_path):
+    """The second process gets the codings and the pilots of each wave, not the answers' texts:
+    every table, chart and file it makes is the one made from the whole data."""
     from quickscan.coding import code_corpus
+    from quickscan.export import write_csv_tables
     from quickscan.ingest import read_folder
     from quickscan.matrices import code_matrix
-    from quickscan.study import _chart_data
+    from quickscan.study import _kept_data
 
     corpus = read_folder(SAMPLE)
     codings = code_corpus(corpus)
     codings.loc[codings.index[:40], "negated"] = ~codings["negated"].iloc[:40]  # some not present
-    slim_codings, slim = _chart_data(codings, corpus)
-    assert "evidence" not in slim_codings and set(slim.answers["answer"]) == {""}
+    kept_codings, slim = _kept_data(codings, corpus)
+    assert kept_codings is codings and set(slim.answers["answer"]) == {""}
     assert slim.waves == corpus.waves and slim.pilots[["nr", "pilot_id", "wave", "pilot"]].equals(
         corpus.pilots[["nr", "pilot_id", "wave", "pilot"]])
     for family in ("basisset", "themas"):
         for wave in corpus.waves:
-            assert code_matrix(slim_codings, slim, family=family, wave=wave).equals(
+            assert code_matrix(codings, slim, family=family, wave=wave).equals(
                 code_matrix(codings, corpus, family=family, wave=wave))
+    whole = write_csv_tables(tmp_path / "whole", codings, corpus)
+    kept = write_csv_tables(tmp_path / "kept", codings, slim)
+    assert [p.read_bytes() for p in whole] == [p.read_bytes() for p in kept]
+
+
+def test_study_a_dead_second_process_leaves_its_files_to_this_one(tmp_path, monkeypatch):
+    """Charts and files the second process could not make (killed, out of memory) are made here."""
+    from quickscan import study as study_module
+    from tests.conftest import BrokenPool
+
+    @contextmanager
+    def broken():
+        yield BrokenPool()
+
+    monkeypatch.setattr(study_module, "_chart_pool", broken)
+    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
+    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-totaal.png", "report.docx"} <= names
+    assert all(p.exists() for p in report.written)
 
 
 def test_study_unknown_family_is_a_usage_error_before_any_work(tmp_path):

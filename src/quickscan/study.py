@@ -3,7 +3,7 @@ function that makes the report from it.
 
 The command line and a notebook call the same function: ``quickscan report study.yaml`` is
 ``run_report(load_study("study.yaml"))``. A :class:`Study` holds every option of a report
-(one place); :func:`_writers` lists every file a report writes (one place).
+(one place); :func:`_writers` and ``_KEPT_FILES`` list every file a report writes.
 
 >>> study = Study(data=("data/sample/T0",), families=("basisset",))
 >>> study.out
@@ -306,11 +306,22 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
             codings, placed = apply_review(codings, decisions, corpus=corpus, codebook=codebook)
         cells = None if review.exists() else _cells_to_review(study, codings, corpus, codebook, families)
         bar.update()
-        _submit(pool, _keep, *_chart_data(codings, corpus), codebook)  # sent to the chart process once
+        kept = (*_kept_data(codings, corpus), codebook)
+        _submit(pool, _keep, *kept)  # sent to the second process once
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
-        drawn = {key: _submit(pool, _draw_chart, *chart, folder, formats) for key, chart in charts.items()}
+        totals = [key for key, chart in charts.items() if chart[0] == "_totals_chart"]  # the Word reports' first
+        drawn = {key: _submit(pool, _draw_chart, *charts[key], folder, formats) for key in totals}
+        files = {name: _submit(pool, _write_kept, name, out, families) for name in _KEPT_FILES}
+        drawn.update({key: _submit(pool, _draw_chart, *chart, folder, formats)
+                      for key, chart in charts.items() if key not in drawn})
+
+        def chart(key) -> list[Path]:  # its files; drawn here when the second process died
+            if drawn[key].exception() is not None:
+                drawn[key] = _submit(None, _result, drawn[key], kept, _draw_chart, *charts[key], folder, formats)
+            return drawn[key].result()
+
         written: list[Path] = []
-        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, drawn, cells):
+        for name, write in _writers(study, codings, corpus, codebook, families, waves, compare, chart, cells):
             bar.set_postfix_str(name)
             result = write()
             written += result if isinstance(result, list) else [result]
@@ -322,13 +333,16 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
                                               cells=cells))
         bar.update()
         waiting = sum(1 for f in drawn.values() if not (f.running() or f.done()))
-        if pool is not None and waiting >= _SHARE_CHARTS:  # charts the chart process has not started yet
-            _keep(*_chart_data(codings, corpus), codebook)  # are drawn here too, from the last one back
+        if pool is not None and waiting >= _SHARE_CHARTS:  # charts the second process has not started yet
+            _keep(*kept)  # are drawn here too, from the last one back
             for key in reversed(drawn):
                 if drawn[key].cancel():
                     drawn[key] = _submit(None, _draw_chart, *charts[key], folder, formats)
-        for future in drawn.values():
-            written += future.result()
+        for name, future in files.items():
+            written += _result(future, kept, _write_kept, name, out, families)
+            bar.update()
+        for key in drawn:
+            written += chart(key)
             bar.update()
         _KEPT.clear()
     echo(f"\nSelective coding with {codebook.name!r}: {coded}")
@@ -393,13 +407,15 @@ def _charts(families: list[str], waves: list[str], compare) -> dict[tuple, tuple
 
 
 def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
-             drawn, cells=None) -> Iterator[tuple[str, Callable[[], Path | list[Path]]]]:
-    """(file name, function writing it) of every file of the report but the charts and review sheet.
+             chart, cells=None) -> Iterator[tuple[str, Callable[[], Path | list[Path]]]]:
+    """(file name, function writing it) of every file of the report but the charts, the review sheet
+    and the files of the kept data (``_KEPT_FILES``).
 
-    The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once;
+    The Word reports embed the totals charts as drawn for ``charts/``: each chart is drawn once
+    (``chart(key)`` gives its files);
     ``cells``, the cells to review when already worked out, go into the copy in ``tables.xlsx``.
     """
-    from .export import write_csv_tables, write_docx, write_xlsx
+    from .export import write_docx, write_xlsx
 
     out = study.out
     yield "tables.xlsx", lambda: write_xlsx(out / "tables.xlsx", codings, corpus, codebook=codebook,
@@ -409,9 +425,7 @@ def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
         yield name, lambda wave=wave, name=name: write_docx(
             out / name, codings, corpus, codebook=codebook, families=families, wave=wave,
             compare=compare if wave == waves[-1] else None,
-            charts={(family, wave): drawn[family, wave].result()[0] for family in families})
-    yield "tables/", lambda: write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
-    yield "codings.csv", lambda: _write_csv(codings, out / "codings.csv")
+            charts={(family, wave): chart((family, wave))[0] for family in families})
     if study.refi:
         from .refi import write_qdc, write_qdpx
 
@@ -419,25 +433,47 @@ def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
         yield "codebook.qdc", lambda: write_qdc(codebook, out / "codebook.qdc")
 
 
-#: The report process draws charts too when at least this many are still waiting for the chart
+#: The report process draws charts too when at least this many are still waiting for the second
 #: process: then they outweigh importing matplotlib here (about 1 s; a chart takes about 0.2 s).
 _SHARE_CHARTS = 8
-_KEPT: dict = {}  # in the chart process: the codings, corpus and codebook of the report, the tables made
+#: The files the second process writes from the kept data, besides the charts.
+_KEPT_FILES = ("codings.csv", "tables/")
+_KEPT: dict = {}  # in the second process: the codings, corpus and codebook of the report, the tables made
 
 
-def _chart_data(codings, corpus):
-    """The codings and corpus as far as the charts read them (what :func:`~quickscan.matrices.code_matrix`
-    needs: who has which code, and the pilots of each wave), sent to the chart process: the
-    texts, a large part of both, stay in this process."""
-    columns = [c for c in ("pilot_id", "wave", "code", "negated", "source", "decision") if c in codings]
+def _kept_data(codings, corpus):
+    """The codings and the corpus as far as the charts and ``_KEPT_FILES`` read them (the pilots
+    table, not the answers' texts), sent to the second process."""
     a = corpus.answers
     facts = a["question"].isin([q.number for q in corpus.template.fact_questions]).fillna(False).astype(bool)
     rows = a[~a.duplicated(["pilot_id", "wave"]) | facts]  # the rows of the pilots table, in their order
-    return codings[columns], replace(corpus, answers=rows.assign(answer="").reset_index(drop=True))
+    return codings, replace(corpus, answers=rows.assign(answer="").reset_index(drop=True))
 
 
 def _keep(codings, corpus, codebook) -> None:
     _KEPT.update(codings=codings, corpus=corpus, codebook=codebook, tables={})
+
+
+def _write_kept(name: str, out: Path, families) -> list[Path]:
+    """Write one of ``_KEPT_FILES`` of the kept data."""
+    from .export import write_csv_tables
+
+    codings, corpus, codebook = _KEPT["codings"], _KEPT["corpus"], _KEPT["codebook"]
+    if name == "tables/":
+        return write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
+    return [_write_csv(codings, out / name)]
+
+
+def _result(future, kept, function, *args) -> list[Path]:
+    """The future's result; when the second process died (killed, out of memory), its job done here."""
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        return future.result()
+    except BrokenExecutor:
+        if not _KEPT:
+            _keep(*kept)
+        return function(*args)
 
 
 def _draw_chart(chart: str, family: str, waves: tuple, name: str, folder: Path, formats) -> list[Path]:

@@ -263,17 +263,18 @@ def _complete(answers: pd.DataFrame, template: Template) -> pd.DataFrame:
 
 def _pilots_table(answers: pd.DataFrame, template: Template) -> pd.DataFrame:
     facts = template.fact_questions
-    base = answers.drop_duplicates(["pilot_id", "wave"])[["pilot_id", "wave", "pilot", "source"]]
+    table = answers.drop_duplicates(["pilot_id", "wave"])[["pilot_id", "wave", "pilot", "source"]]
     matched = answers[answers["question"].isin([q.number for q in facts])]
-    wide = matched.pivot_table(
-        index=["pilot_id", "wave"], columns="question", values="answer", aggfunc="\n\n".join
-    ) if not matched.empty else pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["pilot_id", "wave"]))
-    wide = wide.rename(columns={q.number: q.key for q in facts}).reindex(columns=[q.key for q in facts])
-    table = base.merge(wide.reset_index(), on=["pilot_id", "wave"], how="left")
-    order = {pid: i + 1 for i, pid in enumerate(dict.fromkeys(table["pilot_id"]))}
-    table.insert(0, "nr", table["pilot_id"].map(order))
-    for q in facts:
-        table[q.key] = table[q.key].fillna("")
+    texts: dict[tuple, list[str]] = {}  # (pilot, wave, question) -> its answers, in order
+    for key in zip(matched["pilot_id"].tolist(), matched["wave"].tolist(), matched["question"].tolist(),
+                   matched["answer"].tolist()):
+        if isinstance(key[3], str):
+            texts.setdefault(key[:3], []).append(key[3])
+    pilots, waves = table["pilot_id"].tolist(), table["wave"].tolist()
+    table = table.assign(**{q.key: ["\n\n".join(texts.get((p, w, q.number), ())) for p, w in zip(pilots, waves)]
+                            for q in facts})
+    order = {pid: i + 1 for i, pid in enumerate(dict.fromkeys(pilots))}
+    table.insert(0, "nr", table["pilot_id"].map(order).astype("int64"))
     return table.reset_index(drop=True)
 
 

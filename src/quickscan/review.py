@@ -212,11 +212,13 @@ def review_cells(
     numbers, names = _pilot_labels(codings, corpus)
     waves = list(dict.fromkeys([*(getattr(corpus, "waves", None) or []),
                                 *(codings["wave"].unique().tolist() if "wave" in codings else [])]))
-    out = []
-    for r in cells.itertuples(index=False):
-        cell = (r.pilot_id, r.wave, r.code)
+    out = []  # rows as tuples in the order of CELL_COLUMNS
+    for pid, wave, code, negated, confidence in zip(
+            cells["pilot_id"].tolist(), cells["wave"].tolist(), cells["code"].tolist(), cells["negated"].tolist(),
+            cells["confidence"].astype(float).tolist()):
+        cell = (pid, wave, code)
         decision, reviewer, comment = decided.get(cell, (None, None, None))
-        confidence = None if r.confidence is None or pd.isna(r.confidence) else float(r.confidence)
+        confidence = None if confidence != confidence else confidence  # NaN: no confidence
         if decision in DECISIONS:
             status = "decided"
         elif decision == RULE_DECISION or (min_confidence is not None and confidence is not None
@@ -224,15 +226,11 @@ def review_cells(
             status, decision = BY_RULE, None
         else:
             status = TO_REVIEW
-        nr = numbers.get(r.pilot_id)
-        out.append({
-            "cell_id": cell_id(*cell), "family": family_of.get(r.code), "nr": nr, "pilot_id": r.pilot_id,
-            "pilot": f"{nr}. {names.get(r.pilot_id, r.pilot_id)}", "wave": r.wave, "code": r.code,
-            "label": labels.get(r.code, ""), "evidence": evidence.get(cell, ""), "matches": matches.get(cell, 0),
-            "negated": bool(r.negated), "confidence": confidence, "state": status, "decision": decision,
-            "reviewer": reviewer, "comment": comment,
-        })
-    frame = pd.DataFrame(out, columns=CELL_COLUMNS)
+        nr = numbers.get(pid)
+        out.append((cell_id(*cell), family_of.get(code), nr, pid, f"{nr}. {names.get(pid, pid)}", wave, code,
+                    labels.get(code, ""), evidence.get(cell, ""), matches.get(cell, 0), bool(negated), confidence,
+                    status, decision, reviewer, comment))
+    frame = pd.DataFrame.from_records(out, columns=CELL_COLUMNS)
     if frame.empty:
         return frame
     keys = frame.assign(

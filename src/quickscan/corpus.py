@@ -131,7 +131,7 @@ class Corpus:
             part = matched[matched["wave"] == wave]
             n = part["pilot_id"].nunique()
             filled = (part["answer"].str.strip() != "").sum()
-            words = part["answer"].str.split().str.len().sum()
+            words = sum(len(text.split()) for text in part["answer"].tolist() if isinstance(text, str))
             lines.append(f"  {wave}: {self.template.unit.count(n)}, {filled} of {len(part)} answers filled, {int(words)} words")
         unmatched = (self.answers["question"].isna()).sum()
         if unmatched:

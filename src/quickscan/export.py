@@ -893,9 +893,11 @@ def _table_xml(table: pd.DataFrame, *, width: float, height: float, style: str,
     n_codes = len(header) - 1
     points = 7 if n_codes > 12 else 8
     char = _CHAR_CM * points / 8  # the width of an average character
-    # the first column as wide as its longest label (within bounds): names on one line where possible
+    # the first column as wide as its longest label (within bounds): names on one line where possible;
+    # beside a few columns (counts) it may take all but 2.5 cm a column
     longest = max((len(str(x)) for x in [header[0], *table.index]), default=10)
-    first = min(max(PILOT_COLUMN * 0.6, longest * char + _CELL_PADDING), PILOT_COLUMN * 1.3, width / 2)
+    widest = width - 2.5 * n_codes if n_codes <= 3 else min(PILOT_COLUMN * 1.3, width / 2)
+    first = min(max(PILOT_COLUMN * 0.6, longest * char + _CELL_PADDING), widest)
     column = (width - first) / max(n_codes, 1)
     widths = [_twips(first)] + [_twips(column)] * n_codes
     # a header word wider than its column would be broken inside the word: set the header upright

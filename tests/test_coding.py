@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quickscan.codebook import Codebook, Pattern, load_codebook
@@ -710,3 +710,56 @@ def test_coding_half_never_splits_a_pilot_and_wave(pilots, waves):
         assert not set(keys[:split]) & set(keys[split:])
     else:  # no cut is possible: every cut splits some pilot and wave
         assert all(set(keys[:k]) & set(keys[k:]) for k in range(1, len(keys)))
+
+
+# -- the tokenizer ---------------------------------------------------------------------------
+
+
+def _tokens(tokenizer, text: str) -> list[tuple[str, str, str]]:
+    return [(t.text, t.whitespace_, t.norm_) for t in tokenizer(text)]
+
+
+@pytest.fixture(scope="module")
+def blank_nl():
+    """spaCy's Dutch tokenizer with all its special cases, and a maker of the pipeline's."""
+    import spacy
+    from spacy.lang.nl import Dutch
+
+    from quickscan.coding import _tokenizer
+
+    nlp = Dutch(create_tokenizer=_tokenizer)
+    return spacy.blank("nl").tokenizer, lambda: _tokenizer(nlp)
+
+
+@slow
+def test_coding_tokenizer_has_the_tokens_of_spacy_blank_around_every_special_case(blank_nl):
+    """Special cases are added when a text can hold them: every one of spaCy's 4,670 alone, between
+    brackets, in a sentence, glued to words, and as its tokens apart by spaces (spaCy's matcher of
+    special cases sees those too) gives the tokens of ``spacy.blank("nl")``."""
+    import spacy
+
+    full, fresh = blank_nl
+    plain = spacy.blank("nl").tokenizer
+    plain.rules = {}  # the tokens of a special case as if it were none
+    lazy = fresh()
+    specials = sorted(full.rules)
+    assert len(specials) > 4000 and len(lazy.rules) < 200  # only those without a full stop at first
+    for special in specials:
+        spaced = " ".join(t.text for t in plain(special))
+        for text in (f"a {spaced} b", f"{special} ({special}) zie {special}, x{special}y {spaced}."):
+            assert _tokens(lazy, text) == _tokens(full, text), text
+    assert len(lazy.rules) == len(full.rules)
+    texts = [f"Zie {s} en {s}" for s in specials[::7]]  # a fresh tokenizer, the texts in batches
+    assert [[(t.text, t.whitespace_) for t in doc] for doc in fresh().pipe(texts, batch_size=50)] == \
+        [[(t.text, t.whitespace_) for t in full(text)] for text in texts]
+
+
+@slow
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["N.v.t.", "n.v.t", "bijv.", "bijv", "a.s.", "a.", "s.", "t.", "v.", "m.b.t.",
+                                 "o.a.", ":-)", "'s", "St.", "nr.", "°C.", "e.d.", ".", "..", ",", "(", ")",
+                                 " ", "  ", "\n", "-", "a", "N", "v", "t", "zie", "Jan."]), max_size=12))
+def test_coding_tokenizer_has_the_tokens_of_spacy_blank(blank_nl, pieces):
+    full, fresh = blank_nl
+    text = "".join(pieces)
+    assert _tokens(fresh(), text) == _tokens(full, text)

@@ -109,17 +109,13 @@ def _specificities(codebook) -> dict[str, float]:
     return {p.id: pattern_specificity(p) for c in codebook.codes for p in c.patterns}
 
 
-def _memo(function):
-    """``function`` of one text, remembered for the call that made it (a dict that lives as long as it)."""
-    seen: dict = {}
+def _each(function, texts) -> dict:
+    """Text -> ``function(text)`` for every distinct text (a sentence usually carries several codes).
 
-    def call(text):
-        value = seen.get(text, seen)
-        if value is seen:
-            value = seen[text] = function(text)
-        return value
-
-    return call
+    >>> _each(len, ["ab", "c", "ab"])
+    {'ab': 2, 'c': 1}
+    """
+    return {text: function(text) for text in dict.fromkeys(texts)}
 
 
 def _questions(codings: pd.DataFrame) -> list[int | None]:
@@ -174,18 +170,18 @@ def cell_confidence(codings: pd.DataFrame, *, codebook=None, weights: dict[str, 
     families = {c.id: c.family for c in codebook.codes}
 
     rows: dict[tuple, dict[str, Any]] = {}
-    folded = _memo(fold)  # a sentence usually carries several codes: fold it once
     fam = counted["family"].tolist() if "family" in counted else [None] * len(counted)
     pat = counted["pattern"].tolist() if "pattern" in counted else [None] * len(counted)
+    evidence = [s if isinstance(s, str) else "" for s in counted["evidence"].tolist()]
+    folded = _each(fold, evidence)
     for pid, wave, code, family, sentence, q, pattern in zip(
             counted["pilot_id"].tolist(), counted["wave"].tolist(), counted["code"].tolist(), fam,
-            counted["evidence"].tolist(), _questions(counted), pat):
+            evidence, _questions(counted), pat):
         row = rows.get((pid, wave, code))
         if row is None:
             row = rows[pid, wave, code] = {"family": family or families.get(code), "sentences": {}, "own": 0.0,
                                            "specificity": 0.0, "probability": None}
-        sentence = sentence if isinstance(sentence, str) else ""
-        row["sentences"].setdefault(folded(sentence), sentence)
+        row["sentences"].setdefault(folded[sentence], sentence)
         questions = own_q.get(code)
         if questions is None:
             row["own"] = max(row["own"], 0.5)
@@ -202,7 +198,7 @@ def cell_confidence(codings: pd.DataFrame, *, codebook=None, weights: dict[str, 
         row["probability"] = max(row["probability"] or 0.0, probability)
 
     out = []
-    is_list = _memo(looks_like_list)
+    is_list = _each(looks_like_list, [s for s in folded if s]).__getitem__
     for (pid, wave, code), row in rows.items():
         sentences = [s for s in row["sentences"].values() if s]
         n = len(row["sentences"])

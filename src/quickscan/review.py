@@ -233,10 +233,11 @@ def review_cells(
     frame = pd.DataFrame.from_records(out, columns=CELL_COLUMNS)
     if frame.empty:
         return frame
+    family_rank, wave_rank = {f: i for i, f in enumerate(families)}, {w: i for i, w in enumerate(waves)}
     keys = frame.assign(
-        _f=frame["family"].map({f: i for i, f in enumerate(families)}),
-        _w=frame["wave"].map({w: i for i, w in enumerate(waves)}),
-        _c=frame["confidence"].astype(float).fillna(-1.0), _r=frame["code"].map(rank).fillna(len(rank)),
+        _f=[family_rank.get(f, len(families)) for f in frame["family"].tolist()],
+        _w=[wave_rank.get(w, len(waves)) for w in frame["wave"].tolist()],
+        _c=frame["confidence"].astype(float).fillna(-1.0), _r=[rank.get(c, len(rank)) for c in frame["code"].tolist()],
     )
     by = ["_f", "_w", "nr", "_c", "_r"] if sort == "pilot" else ["_f", "_c", "_w", "nr", "_r"]
     return frame.loc[keys.sort_values(by, kind="stable").index].reset_index(drop=True)
@@ -256,20 +257,20 @@ def _cell_evidence(codings: pd.DataFrame, own, looks_like_list, most: int) -> di
     if "source" in codings:  # a suggestion only the model makes is evidence for its own row
         model = codings[(codings["source"] == "model") & ~codings["negated"].astype(bool)]
         counted = pd.concat([counted, model], ignore_index=True) if len(model) else counted
-    from .confidence import _memo, _questions
+    from .confidence import _each, _questions
 
     ranked: dict[tuple, list[tuple]] = {}
-    folded, is_list = _memo(fold), _memo(looks_like_list)  # a sentence usually carries several codes
+    texts = [e.strip() if isinstance(e, str) else "" for e in counted["evidence"].tolist()]
+    folded, is_list = _each(fold, texts), _each(looks_like_list, texts)
     decisions = counted["decision"].tolist() if "decision" in counted else [None] * len(counted)
-    for pid, wave, code, evidence, q, decision in zip(
+    for pid, wave, code, text, q, decision in zip(
             counted["pilot_id"].tolist(), counted["wave"].tolist(), counted["code"].tolist(),
-            counted["evidence"].tolist(), _questions(counted), decisions):
-        text = evidence.strip() if isinstance(evidence, str) else ""
+            texts, _questions(counted), decisions):
         if not text:
             continue
         decided = decision in ("accepted", "added")
-        key = (not decided, q not in own.get(code, ()), is_list(text), q if q is not None else 1e9)
-        ranked.setdefault((pid, wave, code), []).append((key, folded(text), q, text))
+        key = (not decided, q not in own.get(code, ()), is_list[text], q if q is not None else 1e9)
+        ranked.setdefault((pid, wave, code), []).append((key, folded[text], q, text))
     out = {}
     for cell, items in ranked.items():
         seen, lines = set(), []

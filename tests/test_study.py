@@ -12,6 +12,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from quickscan.errors import StudyError, UsageError
@@ -82,6 +83,19 @@ def test_study_kept_data_makes_the_same_tables_and_files_without_the_texts(tmp_p
     whole = write_csv_tables(tmp_path / "whole", codings, corpus)
     kept = write_csv_tables(tmp_path / "kept", codings, slim)
     assert [p.read_bytes() for p in whole] == [p.read_bytes() for p in kept]
+    chart_codings, _ = _kept_data(codings, corpus, whole=False)  # too many codings to copy: the charts' part
+    assert "evidence" not in chart_codings and code_matrix(chart_codings, slim, family="basisset", wave="T1").equals(
+        code_matrix(codings, corpus, family="basisset", wave="T1"))
+
+
+def test_study_too_many_codings_to_copy_are_written_here(tmp_path, monkeypatch):
+    from quickscan import study as study_module
+
+    monkeypatch.setattr(study_module, "_KEPT_CODINGS", 10)
+    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
+    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-matrix.png"} <= names
+    assert len(pd.read_csv(tmp_path / "out" / "codings.csv", encoding="utf-8-sig")) == len(report.codings)
 
 
 def test_study_a_dead_second_process_leaves_its_files_to_this_one(tmp_path, monkeypatch):

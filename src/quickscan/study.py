@@ -306,12 +306,15 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
             codings, placed = apply_review(codings, decisions, corpus=corpus, codebook=codebook)
         cells = None if review.exists() else _cells_to_review(study, codings, corpus, codebook, families)
         bar.update()
-        kept = (*_kept_data(codings, corpus), codebook)
+        whole = pool is None or len(codings) <= _KEPT_CODINGS
+        kept = (*_kept_data(codings, corpus, whole), codebook)
         _submit(pool, _keep, *kept)  # sent to the second process once
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
         totals = [key for key, chart in charts.items() if chart[0] == "_totals_chart"]  # the Word reports' first
         drawn = {key: _submit(pool, _draw_chart, *charts[key], folder, formats) for key in totals}
-        files = {name: _submit(pool, _write_kept, name, out, families) for name in _KEPT_FILES}
+        files = {name: _submit(pool, _write_kept, name, out, families) if whole  # else written here
+                 else _submit(None, _write_kept, name, out, families, (codings, kept[1], codebook))
+                 for name in _KEPT_FILES}
         drawn.update({key: _submit(pool, _draw_chart, *chart, folder, formats)
                       for key, chart in charts.items() if key not in drawn})
 
@@ -436,14 +439,19 @@ def _writers(study: Study, codings, corpus, codebook, families, waves, compare,
 #: The report process draws charts too when at least this many are still waiting for the second
 #: process: then they outweigh importing matplotlib here (about 1 s; a chart takes about 0.2 s).
 _SHARE_CHARTS = 8
-#: The files the second process writes from the kept data, besides the charts.
+#: The files the second process writes from the kept data, besides the charts, up to ``_KEPT_CODINGS``
+#: codings: beyond, it keeps only what the charts read (a copy of 2 M codings takes 1.4 GB).
 _KEPT_FILES = ("codings.csv", "tables/")
+_KEPT_CODINGS = 600_000
 _KEPT: dict = {}  # in the second process: the codings, corpus and codebook of the report, the tables made
 
 
-def _kept_data(codings, corpus):
-    """The codings and the corpus as far as the charts and ``_KEPT_FILES`` read them (the pilots
-    table, not the answers' texts), sent to the second process."""
+def _kept_data(codings, corpus, whole: bool = True):
+    """The codings (``whole``, else only the columns the charts read: who has which code) and
+    the corpus as far as the charts and ``_KEPT_FILES`` read them (the pilots table, not the
+    answers' texts), sent to the second process."""
+    if not whole:
+        codings = codings[[c for c in ("pilot_id", "wave", "code", "negated", "source", "decision") if c in codings]]
     a = corpus.answers
     facts = a["question"].isin([q.number for q in corpus.template.fact_questions]).fillna(False).astype(bool)
     rows = a[~a.duplicated(["pilot_id", "wave"]) | facts]  # the rows of the pilots table, in their order
@@ -454,11 +462,11 @@ def _keep(codings, corpus, codebook) -> None:
     _KEPT.update(codings=codings, corpus=corpus, codebook=codebook, tables={})
 
 
-def _write_kept(name: str, out: Path, families) -> list[Path]:
-    """Write one of ``_KEPT_FILES`` of the kept data."""
+def _write_kept(name: str, out: Path, families, data: tuple | None = None) -> list[Path]:
+    """Write one of ``_KEPT_FILES`` of the kept data (or of ``data``: codings, corpus, codebook)."""
     from .export import write_csv_tables
 
-    codings, corpus, codebook = _KEPT["codings"], _KEPT["corpus"], _KEPT["codebook"]
+    codings, corpus, codebook = data or (_KEPT["codings"], _KEPT["corpus"], _KEPT["codebook"])
     if name == "tables/":
         return write_csv_tables(out / "tables", codings, corpus, codebook=codebook, families=families)
     return [_write_csv(codings, out / name)]

@@ -347,6 +347,26 @@ def test_charts_save_keeps_the_figure_open_when_asked_and_takes_a_figure(cb, min
     assert plt.fignum_exists(ax.figure.number)
 
 
+@pytest.mark.parametrize("height", [2.3, 1.37, 3.1111, 5.05])  # inches: 200 dpi gives 459.99.. or 274.0 pixels
+@pytest.mark.parametrize("plot", [plot_totals, plot_matrix])
+def test_charts_save_png_is_rgb_with_the_pixels_matplotlib_draws(cb, mini, tmp_path, plot, height):
+    import numpy as np
+    from PIL import Image
+
+    from quickscan.charts import _write_png
+
+    corpus, codings = mini
+    ax = plot(codings, corpus, family="basis", wave="T0", codebook=cb)
+    ax.figure.set_figheight(height)
+    ax.figure.savefig(tmp_path / "mpl.png", dpi=200, facecolor="white")
+    _write_png(ax.figure, tmp_path / "ours.png")
+    with Image.open(tmp_path / "ours.png") as ours, Image.open(tmp_path / "mpl.png") as theirs:
+        assert ours.mode == "RGB" and ours.info["dpi"] == pytest.approx((200, 200), abs=0.01)
+        assert np.array_equal(np.asarray(ours), np.asarray(theirs.convert("RGB")))
+    with Image.open(save_chart(ax, tmp_path / "chart", formats=("png",))[0]) as saved:
+        assert saved.mode == "RGB"
+
+
 def test_charts_save_replaces_an_old_chart(cb, mini, tmp_path):
     corpus, codings = mini
     (tmp_path / "t.png").write_bytes(b"old")

@@ -596,16 +596,43 @@ def save_chart(
         with plt.rc_context({key: _RC[key] for key in ("svg.hashsalt", "svg.fonttype", "text.hinting")}):
             for fmt in formats:
                 options: dict = {"metadata": {"Date": None}} if fmt == "svg" else {}
-                if fmt == "png":  # zlib level 1: half the time of the default 6, the same size for a chart
-                    options = {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}}
                 path = stem.parent / f"{stem.name}.{fmt}"
-                atomic_write(path, lambda tmp, fmt=fmt, options=options: fig.savefig(
-                    tmp, format=fmt, dpi=DPI, facecolor="white", **options))
+                if fmt == "png":
+                    atomic_write(path, lambda tmp: _write_png(fig, tmp))
+                else:
+                    atomic_write(path, lambda tmp, fmt=fmt, options=options: fig.savefig(
+                        tmp, format=fmt, dpi=DPI, facecolor="white", **options))
                 paths.append(path)
     finally:
         if close:
             plt.close(fig)
     return paths
+
+
+def _write_png(fig: Figure, path: Path) -> None:
+    """The figure as an RGB PNG of :data:`DPI` dpi, compressed with zlib level 1.
+
+    matplotlib writes RGBA, whose alpha is 255 everywhere on the white background: RGB has a
+    quarter less to compress (a third less time, and smaller files, for the same pixels); level 1
+    takes half the time of the default 6 for the same size. The pixels are matplotlib's
+    (``format="rgba"``); their width and height are the only ones within a pixel of the figure's
+    size that hold them all (else, in a near-square tie, matplotlib's own PNG is written).
+    """
+    import io
+
+    from PIL import Image
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=DPI, facecolor="white")
+    n, (width, height) = len(raw.getbuffer()) // 4, fig.get_size_inches() * DPI
+    sizes = [(w, n // w) for w in range(max(1, int(width) - 1), int(width) + 2)
+             if n % w == 0 and abs(w - width) < 1 and abs(n // w - height) < 1]
+    if len(sizes) != 1:
+        fig.savefig(path, format="png", dpi=DPI, facecolor="white", metadata={"Software": None},
+                    pil_kwargs={"compress_level": 1})
+        return
+    image = Image.frombuffer("RGBA", sizes[0], raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
+    image.save(path, format="png", compress_level=1, dpi=(DPI, DPI))
 
 
 def _is_figure(obj: object) -> bool:

@@ -454,3 +454,25 @@ def test_privacy_contact_row_under_another_question_stays_out_of_the_combined_wo
     assert "[telefoon]" in back.answer("buurtcirkel-zeist", 2) and "Sanne" not in back.answer("buurtcirkel-zeist", 2)
     kept = read_excel(write_excel(_lost_contact_row(), tmp_path / "alles.xlsx", include_personal=True))
     assert CONTACT in kept.answer("buurtcirkel-zeist", 2)
+
+
+_PHONE_PARTS = st.sampled_from(["0", "6", "1", "9", "+31", "0031", "(0)", "(", ")", " ", "\u00a0", "-", "–", ".",
+                                "/", "tel", "a", "\n", "  "])
+
+
+@given(st.lists(_PHONE_PARTS, max_size=40).map("".join))
+def test_privacy_phone_hint_holds_for_every_phone_number(text):
+    """An answer is searched for phone numbers only when it has the quick hint of one: every
+    text in which the full pattern finds a number must have it."""
+    from quickscan.privacy import _PHONE_HINT, _PHONE_RE
+
+    if _PHONE_RE.search(text):
+        assert _PHONE_HINT.search(text)
+
+
+@pytest.mark.parametrize("number", ["06-12345678", "06 - 12 34 56 78", "+31 (0)6 1234 5678", "0031-30-123 45 67",
+                                    "(030) 123 45 67", "030/1234567", "06.12.34.56.78"])
+def test_privacy_phone_hint_finds_the_written_forms(number):
+    from quickscan.privacy import _PHONE_HINT, _PHONE_RE
+
+    assert _PHONE_RE.search(f"Bel {number}.") and _PHONE_HINT.search(f"Bel {number}.")

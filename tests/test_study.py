@@ -300,3 +300,29 @@ def test_study_stale_temporary_files_of_a_killed_run_are_removed(tmp_path):
     with output_lock(tmp_path) as removed:
         assert removed == 2
     assert not any(p.exists() for p in stale) and (tmp_path / "notes.tmp").exists()
+
+
+def test_study_a_second_process_dead_from_the_start_leaves_everything_to_this_one(tmp_path, monkeypatch):
+    """A pool whose process died refuses new jobs (``submit`` raises): reading, coding and writing go on here."""
+    from concurrent.futures import BrokenExecutor
+
+    from quickscan import coding, ingest
+    from quickscan import study as study_module
+
+    class Refusing:
+        def submit(self, *args):
+            raise BrokenExecutor("the process died")
+
+    @contextmanager
+    def refusing():
+        yield Refusing()
+
+    monkeypatch.setattr(study_module, "_chart_pool", refusing)
+    monkeypatch.setattr(ingest, "_SPLIT_FILES", 2)
+    monkeypatch.setattr(coding, "SPLIT_ANSWERS", 2)
+    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
+    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-totaal.png", "report.docx"} <= names
+    from quickscan.ingest import read_folder
+
+    assert report.corpus.answers.equals(read_folder(SAMPLE / "T0").answers)

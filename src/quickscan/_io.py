@@ -259,6 +259,34 @@ def csv_frame(frame):
     return out
 
 
+def elsewhere(executor, function: Callable, *args: Any) -> Callable[[], Any]:
+    """Start ``function(*args)`` in ``executor`` (another process); the function returned gives
+    its result, computed here when that process died before or while running it.
+
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     result = elsewhere(pool, sum, [1, 2])
+    ...     result()
+    3
+    """
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        future = executor.submit(function, *args)
+    except BrokenExecutor:  # it died already
+        future = None
+
+    def result():
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenExecutor:  # killed, out of memory: done here
+                pass
+        return function(*args)
+
+    return result
+
+
 def write_csv(frame, path: str | PathLike[str], **options: Any) -> Path:
     """Write ``frame`` as CSV atomically, neutralised with :func:`csv_frame` (``to_csv`` options pass through).
 

@@ -70,7 +70,7 @@ import re
 import unicodedata
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import BrokenExecutor, Executor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, islice, product
@@ -79,6 +79,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._io import elsewhere
 from .codebook import MAX_GAP, MIN_STEM, Codebook, MatcherPattern, PatternToken, compile_codebook, default_codebook
 
 if TYPE_CHECKING:  # spaCy is imported lazily, inside functions
@@ -1019,13 +1020,9 @@ def code_corpus(corpus, codebook: Codebook | None = None, *, include_negated: bo
     if not split:
         return _code_corpus(answers, template, codebook, include_negated)
     later = answers[["pilot_id", "wave", "question", "answer"]].iloc[split:]
-    future = executor.submit(_code_corpus, later, template, codebook, include_negated)
+    second = elsewhere(executor, _code_corpus, later, template, codebook, include_negated)
     first = _code_corpus(answers.iloc[:split], template, codebook, include_negated)
-    try:
-        second = future.result()
-    except BrokenExecutor:  # the other process died (killed, out of memory): code its half here
-        second = _code_corpus(later, template, codebook, include_negated)
-    return pd.concat([first, second], ignore_index=True)
+    return pd.concat([first, second()], ignore_index=True)
 
 
 def _half(answers: pd.DataFrame) -> int:

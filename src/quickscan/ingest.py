@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from concurrent.futures import BrokenExecutor, Executor
+from concurrent.futures import Executor
 from os import PathLike
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from ._docx import read_docx, read_form
 from ._xlsx import read_excel, write_excel
 from .corpus import Corpus, combine, problem, wave_from_name
 from ._limits import regular_file
-from ._io import OUTPUT_MARKER
+from ._io import OUTPUT_MARKER, elsewhere
 from .errors import OwnOutputError, QuickscanError
 from .template import Template, default_template
 
@@ -96,13 +96,10 @@ def read_files(
     paths = [Path(p) for p in paths]
     split = len(paths) // 2 if executor is not None and len(paths) >= _SPLIT_FILES else len(paths)
     if split < len(paths):
-        future = executor.submit(_read_each, paths[split:], wave, template, root, False)
+        second = elsewhere(executor, _read_each, paths[split:], wave, template, root, False)
     form_rows, parts, problems = _read_each(paths[:split], wave, template, root, progress)
     if split < len(paths):
-        try:
-            later = future.result()
-        except BrokenExecutor:  # the other process died (killed, out of memory): read its half here
-            later = _read_each(paths[split:], wave, template, root, progress)
+        later = second()
         form_rows, parts, problems = form_rows + later[0], parts + later[1], problems + later[2]
     problems = [*notes, *problems]
     while True:  # out of memory while the corpus is built: leave out the largest file, say so, try again

@@ -268,7 +268,7 @@ def _report_with(study: Study, template, codebook, families: list[str], pool, ec
 
     corpus = _read_data(study, template, pool)
     if pool is not None:  # what the second process does next: code half of the answers, or draw the charts
-        pool.submit(_warm_up, "coding" if _split_coding(corpus) else "charts")
+        _submit(pool, _warm_up, "coding" if _split_coding(corpus) else "charts")
     echo(corpus.summary())
     check_template_fit(corpus)
     found = find_personal_elsewhere(corpus)
@@ -298,7 +298,7 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         bar.set_postfix_str("coding")
         codings = code_corpus(corpus, codebook, executor=pool)
         if pool is not None and _split_coding(corpus):
-            pool.submit(_warm_up, "charts")
+            _submit(pool, _warm_up, "charts")
         coded = f"{len(codings)} codings ({int(codings['negated'].sum())} negated)"
         placed = None
         if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
@@ -576,11 +576,17 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _submit(pool, function, *args):
-    """``pool.submit(function, *args)``, or the finished result without a pool."""
-    from concurrent.futures import Future
+    """``pool.submit(function, *args)`` (a future that fails when the pool's process died), or
+    the finished result without a pool."""
+    from concurrent.futures import BrokenExecutor, Future
 
     if pool is not None:
-        return pool.submit(function, *args)
+        try:
+            return pool.submit(function, *args)
+        except BrokenExecutor as exc:
+            future: Future = Future()
+            future.set_exception(exc)
+            return future
     future: Future = Future()
     future.set_result(function(*args))
     return future

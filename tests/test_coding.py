@@ -97,6 +97,20 @@ def test_coding_import_quickscan_does_not_import_spacy():
     assert out.stdout.strip() == "[]"
 
 
+@slow
+def test_coding_pipeline_imports_spacy_without_its_command_line_interface():
+    code = (
+        "import sys\n"
+        "from quickscan.coding import pipeline\n"
+        "pipeline()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('spacy.cli', 'typer', 'weasel'))))\n"
+        "import spacy, spacy.cli\n"
+        "print(spacy.info()['spacy_version'] == spacy.__version__, callable(spacy.cli.download))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True True"]
+
+
 def negations(cb, text, code_id, **kw):
     """The negated flags of the codings of ``code_id`` in ``text``."""
     codings, _ = code(cb, text, **kw)

@@ -182,6 +182,8 @@ def pipeline() -> Language:
     """
     if _STATE["nlp"] is None:
         import numpy as np
+
+        _import_spacy()
         from spacy import attrs
         from spacy.lang.nl import Dutch
         from spacy.pipeline import Sentencizer
@@ -212,6 +214,45 @@ def pipeline() -> Language:
             starters={h(w) for w in _CLAUSE_STARTERS},
         )
     return _STATE["nlp"]
+
+
+def _import_spacy() -> None:
+    """``import spacy`` without its command line interface, which the coder never uses.
+
+    ``spacy/__init__.py`` imports ``spacy.cli`` (typer, weasel, the training and project
+    commands: some 0.5 s of the 1.2 s of importing spaCy) for one name, ``spacy.info``. While
+    spaCy is imported, two placeholder modules stand for ``spacy.cli`` and ``spacy.cli.info``;
+    they are removed right after, so ``import spacy.cli`` later imports the real one, and
+    ``spacy.info()`` does that when called. Should spaCy import more of its CLI, spaCy is
+    imported as usual.
+    """
+    import sys
+    from types import ModuleType
+
+    if "spacy" in sys.modules:
+        return
+    placeholders = {"spacy.cli": ModuleType("spacy.cli"), "spacy.cli.info": ModuleType("spacy.cli.info")}
+
+    def info(*args, **kwargs):
+        """``spacy.cli.info.info``, imported when called."""
+        from spacy.cli.info import info
+
+        return info(*args, **kwargs)
+
+    def remove() -> None:
+        for name, placeholder in placeholders.items():
+            if sys.modules.get(name) is placeholder:
+                del sys.modules[name]
+
+    placeholders["spacy.cli.info"].info = info
+    sys.modules.update(placeholders)
+    try:
+        import spacy  # noqa: F401
+    except ImportError:  # a spaCy that takes more from spacy.cli: the usual import
+        remove()
+        import spacy  # noqa: F401
+    finally:
+        remove()
 
 
 def _tokenizer(nlp: Language):

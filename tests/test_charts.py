@@ -367,6 +367,14 @@ def test_charts_save_png_is_rgb_with_the_pixels_matplotlib_draws(cb, mini, tmp_p
         assert saved.mode == "RGB"
 
 
+def test_charts_rehearsal_in_memory_leaves_no_figure_open():
+    from quickscan.charts import _rehearse
+
+    figures = plt.get_fignums()
+    _rehearse()
+    assert plt.get_fignums() == figures
+
+
 def test_charts_save_replaces_an_old_chart(cb, mini, tmp_path):
     corpus, codings = mini
     (tmp_path / "t.png").write_bytes(b"old")

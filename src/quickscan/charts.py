@@ -24,7 +24,7 @@ import textwrap
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pandas as pd
 
@@ -150,12 +150,11 @@ def _count_axis(ax: Axes, top: int, unit) -> None:
     from matplotlib.ticker import MaxNLocator
 
     top = max(top, 1)
+    ax.grid(axis="x", color=GRID, linewidth=0.4, alpha=0.6)  # before the ticks are made: set once, not on each tick
     ax.set_xticks([t for t in MaxNLocator(integer=True).tick_values(0, top) if 0 <= t <= top])
     ax.set_xlim(0, top + max(0.8, 0.07 * top))  # room for the count at the end of a full bar
     ax.set_xlabel(XLABEL.format(plural=unit.plural))
-    ax.grid(axis="x", color=GRID, linewidth=0.4, alpha=0.6)
     ax.set_axisbelow(True)
-    ax.tick_params(axis="y", length=0)
 
 
 # -- charts ----------------------------------------------------------------------------------
@@ -234,6 +233,7 @@ def _totals_chart(m: pd.DataFrame, family_label: str, wave: str, unit, *, ax: Ax
         y = list(range(len(counts)))
         bars = ax.barh(y, counts["n"].astype(float).tolist(), height=0.7, color=BAR)
         ax.bar_label(bars, padding=2, fontsize=7.5)
+        ax.tick_params(axis="y", length=0)  # tick settings before the ticks: set once, not on each tick
         ax.set_yticks(y, labels)
         ax.set_ylim(len(counts) - 0.5, -0.5)  # first code on top
         _count_axis(ax, n_pilots, unit)
@@ -340,19 +340,19 @@ def _matrix_chart(m: pd.DataFrame, family_label: str, wave: str, unit, *, ax: Ax
         ax.add_collection(LineCollection(lines, colors=GRID, linewidths=0.4, zorder=0.5), autolim=False)
         ax.set_xlim(-0.5, n_cols - 0.5)
         ax.set_ylim(n_rows - 0.5, -0.5)
+        ax.xaxis.tick_top()  # tick settings before the ticks: set once, not on each of them
+        ax.tick_params(length=0)
+        ax.grid(False)
         ax.set_xticks(range(n_cols), code_labels, rotation=90, ha="center", va="bottom", fontsize=code_font,
                       linespacing=1.0)
         ax.set_yticks(range(n_rows), pilot_labels, fontsize=font)
-        ax.xaxis.tick_top()
-        ax.tick_params(length=0)
-        ax.grid(False)
         for side in ("top", "right", "bottom", "left"):
             ax.spines[side].set_visible(True)
             ax.spines[side].set_color(GRID)
             ax.spines[side].set_linewidth(0.6)
         bottom = ax.secondary_xaxis("bottom")
-        bottom.set_xticks(range(n_cols), [str(t) for t in totals], fontsize=code_font)
         bottom.tick_params(length=0)
+        bottom.set_xticks(range(n_cols), [str(t) for t in totals], fontsize=code_font)
         bottom.spines["bottom"].set_visible(False)
         bottom.set_xlabel(f"{TOTAL} ({XLABEL.format(plural=unit.plural).lower()} van de {n_rows})", fontsize=7)
         ax.set_title(_title(family_label, wave, unit.count(n_rows)), loc="left")
@@ -437,10 +437,10 @@ def _cooccurrence(grid: pd.DataFrame, family_label: str, wave: str, unit, ax: Ax
             scale = ax.figure.colorbar(image, **place)
             scale.set_label(f"{unit.plural} met beide codes (diagonaal: met de code)", fontsize=font)
             scale.ax.tick_params(labelsize=font)
+        ax.xaxis.tick_top()  # tick settings before the ticks: set once, not on each of them
+        ax.tick_params(length=0)
         ax.set_xticks(range(n_codes), labels, rotation=90, fontsize=font)
         ax.set_yticks(range(n_codes), labels, fontsize=font)
-        ax.xaxis.tick_top()
-        ax.tick_params(length=0)
         for side in ("top", "right", "bottom", "left"):
             ax.spines[side].set_visible(True)
             ax.spines[side].set_color(GRID)
@@ -528,6 +528,7 @@ def _waves_chart(m_before: pd.DataFrame, m_after: pd.DataFrame, family_label: st
             bars = ax.barh([i + shift for i in y], values.astype(float).tolist(), height=h, color=colour,
                            label=f"{wave} ({unit.count(n)})")
             ax.bar_label(bars, padding=2, fontsize=6.5)
+        ax.tick_params(axis="y", length=0)
         ax.set_yticks(y, labels)
         ax.set_ylim(len(totals) - 0.5, -0.5)
         _count_axis(ax, max(n_before, n_after), unit)
@@ -609,7 +610,7 @@ def save_chart(
     return paths
 
 
-def _write_png(fig: Figure, path: Path) -> None:
+def _write_png(fig: Figure, path: Path | BinaryIO) -> None:
     """The figure as an RGB PNG of :data:`DPI` dpi, compressed with zlib level 1.
 
     matplotlib writes RGBA, whose alpha is 255 everywhere on the white background: RGB has a
@@ -633,6 +634,24 @@ def _write_png(fig: Figure, path: Path) -> None:
         return
     image = Image.frombuffer("RGBA", sizes[0], raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
     image.save(path, format="png", compress_level=1, dpi=(DPI, DPI))
+
+
+def _rehearse() -> None:
+    """Draw a small chart and encode it, in memory: the first chart of a process also loads the
+    fonts, their glyphs and the PNG encoder (about 0.1 s), which the report's second process
+    does here while the main one codes."""
+    import io
+
+    from .template import Unit
+
+    _, plt = _mpl()
+    m = pd.DataFrame({"Preventie, vroegsignalering (1)": ["X", "", 1], "Herstel": ["", "X", 1]},
+                     index=["1. Pilot", "2. Pilot", TOTAL])
+    ax = _totals_chart(m, "Basisset", "T0", Unit())
+    try:
+        _write_png(ax.figure, io.BytesIO())
+    finally:
+        plt.close(ax.figure)
 
 
 def _is_figure(obj: object) -> bool:

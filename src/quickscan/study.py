@@ -515,10 +515,10 @@ def _warm_up(what: str) -> None:
         from .coding import pipeline
 
         pipeline()
-    else:
-        from . import charts
+    else:  # the charts, and codings.csv and tables/ (_KEPT_FILES) of the export module
+        from . import charts, export  # noqa: F401
 
-        charts._mpl()
+        charts._rehearse()
 
 
 @contextmanager

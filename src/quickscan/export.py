@@ -525,7 +525,6 @@ def _report(codings, corpus, *, codebook=None, families=None, wave="T0", compare
     doc = new_document()
     mark_output(doc.core_properties)  # never read back as a form
     unit = corpus.template.unit
-    parts = {fam.id: _family_part(codings, fam) for fam in fams}  # once: the tables and the comparison filter these
     n_pilots = len(pilot_rows(corpus, wave))
     per_pilot = not _many(n_pilots)  # a table per pilot, or (many pilots) the counts per code
     sheets = _table_sheets((fam, w) for fam in fams for w in corpus.waves)  # as tables.xlsx names them
@@ -537,7 +536,7 @@ def _report(codings, corpus, *, codebook=None, families=None, wave="T0", compare
     report.paragraph(f"Tabellen en bevindingen van {unit.count(n_pilots)} in {wave}, per onderdeel van het codeboek.")
 
     for fam in fams:
-        mine = parts[fam.id]
+        mine = _family_part(codings, fam)  # one family's at a time: all of them would be a copy of the codings
         table = code_matrix(mine, corpus, family=fam, wave=wave, codebook=codebook) if fam.kind != "fact" else None
         if table is not None and not per_pilot:
             table = _code_counts(table, unit)
@@ -572,7 +571,7 @@ def _report(codings, corpus, *, codebook=None, families=None, wave="T0", compare
 
     if compare is not None:
         status_codings = codings[codings["code"].isin(_status_codes(corpus, codebook))]
-        _comparison(report, parts, status_codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare,
+        _comparison(report, codings, status_codings, corpus, codebook, [f for f in fams if f.kind != "fact"], *compare,
                     sheets=sheets)
     return report
 
@@ -959,15 +958,15 @@ def _table_xml(table: pd.DataFrame, *, width: float, height: float, style: str,
     yield "</w:tbl>"
 
 
-def _comparison(report: _Report, parts: Mapping[str, pd.DataFrame], status_codings: pd.DataFrame, corpus, codebook,
+def _comparison(report: _Report, codings: pd.DataFrame, status_codings: pd.DataFrame, corpus, codebook,
                 fams: list[Family], before: str, after: str, *,
                 sheets: Mapping[tuple[str, str], str] | None = None) -> None:
     """The comparison of two waves: per family the totals, and per pilot the codes gained and lost;
     with many pilots (:func:`_many`) the gains and losses counted per code instead, the status
     changes counted per change, and where the detail per pilot is (``sheets``: see :func:`_table_sheets`).
 
-    ``parts``: family id -> its codings (:func:`_family_part`); ``status_codings``: those of the
-    status family, looked at once (with the last family) for the status changes.
+    ``status_codings``: the codings of the status family, looked at once (with the last family)
+    for the status changes.
     """
     from .compare import GAINED, LOST, compare_waves
 
@@ -975,7 +974,8 @@ def _comparison(report: _Report, parts: Mapping[str, pd.DataFrame], status_codin
     report.paragraph(f"Vergelijking {before} en {after}", style="Heading 1")
     result = None
     for fam in fams:
-        mine = pd.concat([parts[fam.id], status_codings]) if fam is fams[-1] else parts[fam.id]
+        mine = _family_part(codings, fam)
+        mine = pd.concat([mine, status_codings]) if fam is fams[-1] else mine
         result = compare_waves(mine, corpus, family=fam, before=before, after=after, codebook=codebook)
         report.paragraph(fam.label, style="Heading 2", keep_next=True)
         totals = result.totals.set_index("label")[["before", "after", "difference"]]

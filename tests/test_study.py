@@ -257,6 +257,22 @@ def test_study_chart_process_dies_when_the_report_process_is_killed():
     assert not _alive(worker), "the chart process outlived the killed report process"
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir() or (os.cpu_count() or 1) < 2, reason="Linux, two cores: a chart process")
+def test_study_second_process_ended_once_its_jobs_are_done_but_never_before(tmp_path, monkeypatch):
+    """At the end of a report the second process is ended (its jobs done) instead of tearing down
+    its interpreter; a job still pending when the report ends is finished first."""
+    from quickscan.study import _chart_pool
+
+    monkeypatch.delenv("QUICKSCAN_SERIAL", raising=False)
+    with _chart_pool() as pool:
+        worker = pool.submit(os.getpid).result()
+        processes = list(pool._processes.values())
+    assert processes[0].exitcode == -signal.SIGTERM and not _alive(worker)
+    with _chart_pool() as pool:
+        pending = pool.submit(time.sleep, 0.5)  # nobody waits for it in the with block
+    assert pending.done() and pending.exception() is None
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 def test_study_sigterm_leaves_no_temporary_file(tmp_path):
     code = ("import signal, sys, time\nfrom pathlib import Path\nfrom quickscan import cli\nfrom quickscan._io import "

@@ -544,6 +544,9 @@ def _chart_pool():
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    if getattr(pool, "_pending_work_items", None) == {}:  # every job done: nothing the process still owes
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()  # spares tearing down its interpreter (matplotlib, pandas: ~0.3 s)
     pool.shutdown(wait=True)
 
 

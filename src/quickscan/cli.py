@@ -23,6 +23,8 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the program: see _ending
+        _starting()
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
@@ -66,6 +68,18 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, terminate)
         if argv is None:  # the program ends next: see _ending
             _ending()
+
+
+def _starting() -> None:
+    """Collect garbage less often: a young-generation pass every 10,000 new objects instead of 700.
+
+    A report makes millions of objects that live to its end (spaCy, pandas, the token tables);
+    with Python's default the full passes over them took 0.3-0.4 s of a demo. Garbage that is
+    not in a cycle is freed at once as ever; a cycle waits a little longer.
+    """
+    import gc
+
+    gc.set_threshold(10_000, *gc.get_threshold()[1:])
 
 
 def _ending() -> None:

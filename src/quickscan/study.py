@@ -304,7 +304,6 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         if review.exists():  # the researchers' decisions win, and their sheet is never overwritten
             decisions = read_review_sheet(review, reviewer=study.reviewer)
             codings, placed = apply_review(codings, decisions, corpus=corpus, codebook=codebook)
-        cells = None if review.exists() else _cells_to_review(study, codings, corpus, codebook, families)
         bar.update()
         whole = pool is None or len(codings) <= _KEPT_CODINGS
         kept = (*_kept_data(codings, corpus, whole), codebook)
@@ -317,6 +316,8 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
                  for name in _KEPT_FILES}
         drawn.update({key: _submit(pool, _draw_chart, *chart, folder, formats)
                       for key, chart in charts.items() if key not in drawn})
+        # worked out while the second process starts on the jobs above
+        cells = None if review.exists() else _cells_to_review(study, codings, corpus, codebook, families)
 
         def chart(key) -> list[Path]:  # its files; drawn here when the second process died
             if drawn[key].exception() is not None:

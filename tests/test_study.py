@@ -342,3 +342,31 @@ def test_study_a_second_process_dead_from_the_start_leaves_everything_to_this_on
     from quickscan.ingest import read_folder
 
     assert report.corpus.answers.equals(read_folder(SAMPLE / "T0").answers)
+
+
+def test_study_files_the_second_process_has_not_started_are_written_here(tmp_path, monkeypatch):
+    """codings.csv and tables/ still waiting in the second process when this one is done are taken back."""
+    from concurrent.futures import Future
+
+    from quickscan import study as study_module
+
+    taken = []
+
+    class Waiting:  # a pool that runs every job at once but the files, which it never starts
+        def submit(self, function, *args):
+            future: Future = Future()
+            if function is study_module._write_kept:
+                taken.append(args[0])
+            else:
+                future.set_result(function(*args))
+            return future
+
+    @contextmanager
+    def waiting():
+        yield Waiting()
+
+    monkeypatch.setattr(study_module, "_chart_pool", waiting)
+    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
+    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-totaal.png"} <= names
+    assert taken == list(study_module._KEPT_FILES) and all(p.exists() for p in report.written)

@@ -336,6 +336,9 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
                                               min_confidence=study.min_confidence, reviewer=study.reviewer,
                                               cells=cells))
         bar.update()
+        for name in files:  # files the second process has not started yet are written here
+            if files[name].cancel():
+                files[name] = _submit(None, _write_kept, name, out, families, (codings, kept[1], codebook))
         waiting = sum(1 for f in drawn.values() if not (f.running() or f.done()))
         if pool is not None and waiting >= _SHARE_CHARTS:  # charts the second process has not started yet
             _keep(*kept)  # are drawn here too, from the last one back

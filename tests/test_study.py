@@ -88,28 +88,35 @@ def test_study_kept_data_makes_the_same_tables_and_files_without_the_texts(tmp_p
         code_matrix(codings, corpus, family="basisset", wave="T1"))
 
 
+def _report_beside(pool, tmp_path, monkeypatch):
+    """The basisset report of the sample's T0, with ``pool`` as its second process (None: the real
+    one); the report and the names of the files it wrote."""
+    from quickscan import study as study_module
+
+    @contextmanager
+    def given():
+        yield pool
+
+    if pool is not None:
+        monkeypatch.setattr(study_module, "_chart_pool", given)
+    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
+    return report, {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+
+
 def test_study_too_many_codings_to_copy_are_written_here(tmp_path, monkeypatch):
     from quickscan import study as study_module
 
     monkeypatch.setattr(study_module, "_KEPT_CODINGS", 10)
-    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
-    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    report, names = _report_beside(None, tmp_path, monkeypatch)
     assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-matrix.png"} <= names
     assert len(pd.read_csv(tmp_path / "out" / "codings.csv", encoding="utf-8-sig")) == len(report.codings)
 
 
 def test_study_a_dead_second_process_leaves_its_files_to_this_one(tmp_path, monkeypatch):
     """Charts and files the second process could not make (killed, out of memory) are made here."""
-    from quickscan import study as study_module
     from tests.conftest import BrokenPool
 
-    @contextmanager
-    def broken():
-        yield BrokenPool()
-
-    monkeypatch.setattr(study_module, "_chart_pool", broken)
-    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
-    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    report, names = _report_beside(BrokenPool(), tmp_path, monkeypatch)
     assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-totaal.png", "report.docx"} <= names
     assert all(p.exists() for p in report.written)
 
@@ -323,21 +330,14 @@ def test_study_a_second_process_dead_from_the_start_leaves_everything_to_this_on
     from concurrent.futures import BrokenExecutor
 
     from quickscan import coding, ingest
-    from quickscan import study as study_module
 
     class Refusing:
         def submit(self, *args):
             raise BrokenExecutor("the process died")
 
-    @contextmanager
-    def refusing():
-        yield Refusing()
-
-    monkeypatch.setattr(study_module, "_chart_pool", refusing)
     monkeypatch.setattr(ingest, "_SPLIT_FILES", 2)
     monkeypatch.setattr(coding, "SPLIT_ANSWERS", 2)
-    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
-    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    report, names = _report_beside(Refusing(), tmp_path, monkeypatch)
     assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-totaal.png", "report.docx"} <= names
     from quickscan.ingest import read_folder
 
@@ -361,12 +361,6 @@ def test_study_files_the_second_process_has_not_started_are_written_here(tmp_pat
                 future.set_result(function(*args))
             return future
 
-    @contextmanager
-    def waiting():
-        yield Waiting()
-
-    monkeypatch.setattr(study_module, "_chart_pool", waiting)
-    report = run_report(Study(data=(SAMPLE / "T0",), families=("basisset",), out=tmp_path / "out"))
-    names = {p.relative_to(tmp_path / "out").as_posix() for p in report.written}
+    report, names = _report_beside(Waiting(), tmp_path, monkeypatch)
     assert {"codings.csv", "tables/basisset-T0.csv", "charts/basisset-T0-totaal.png"} <= names
     assert taken == list(study_module._KEPT_FILES) and all(p.exists() for p in report.written)

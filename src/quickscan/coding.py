@@ -181,8 +181,6 @@ def pipeline() -> Language:
     ['Een zin.', 'Nog een']
     """
     if _STATE["nlp"] is None:
-        import numpy as np
-
         _import_spacy()
         from spacy import attrs
         from spacy.lang.nl import Dutch

@@ -275,16 +275,24 @@ def elsewhere(executor, function: Callable, *args: Any) -> Callable[[], Any]:
         future = executor.submit(function, *args)
     except BrokenExecutor:  # it died already
         future = None
+    return lambda: result_or_here(future, function, *args)
 
-    def result():
-        if future is not None:
-            try:
-                return future.result()
-            except BrokenExecutor:  # killed, out of memory: done here
-                pass
-        return function(*args)
 
-    return result
+def result_or_here(future, function: Callable, *args: Any) -> Any:
+    """``future.result()``; ``function(*args)`` here when there is no future or the process
+    running it died (killed, out of memory).
+
+    >>> result_or_here(None, max, 1, 2)
+    2
+    """
+    from concurrent.futures import BrokenExecutor
+
+    if future is not None:
+        try:
+            return future.result()
+        except BrokenExecutor:
+            pass
+    return function(*args)
 
 
 def write_csv(frame, path: str | PathLike[str], **options: Any) -> Path:

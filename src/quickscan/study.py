@@ -477,15 +477,17 @@ def _write_kept(name: str, out: Path, families, data: tuple | None = None) -> li
 
 
 def _result(future, kept, function, *args) -> list[Path]:
-    """The future's result; when the second process died (killed, out of memory), its job done here."""
-    from concurrent.futures import BrokenExecutor
+    """The future's result; when the second process died, its job done here on the ``kept`` data."""
+    from ._io import result_or_here
 
-    try:
-        return future.result()
-    except BrokenExecutor:
-        if not _KEPT:
-            _keep(*kept)
-        return function(*args)
+    return result_or_here(future, _here, kept, function, *args)
+
+
+def _here(kept, function, *args):
+    """``function(*args)`` in this process, on the ``kept`` data (kept here first if need be)."""
+    if not _KEPT:
+        _keep(*kept)
+    return function(*args)
 
 
 def _draw_chart(chart: str, family: str, waves: tuple, name: str, folder: Path, formats) -> list[Path]:

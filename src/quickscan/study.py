@@ -311,9 +311,9 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
         totals = [key for key, chart in charts.items() if chart[0] == "_totals_chart"]  # the Word reports' first
         drawn = {key: _submit(pool, _draw_chart, *charts[key], folder, formats) for key in totals}
+        data = (codings, kept[1], codebook)  # what _KEPT_FILES are written of, in this process
         files = {name: _submit(pool, _write_kept, name, out, families) if whole  # else written here
-                 else _submit(None, _write_kept, name, out, families, (codings, kept[1], codebook))
-                 for name in _KEPT_FILES}
+                 else _submit(None, _write_kept, name, out, families, data) for name in _KEPT_FILES}
         drawn.update({key: _submit(pool, _draw_chart, *chart, folder, formats)
                       for key, chart in charts.items() if key not in drawn})
         # worked out while the second process starts on the jobs above
@@ -338,7 +338,7 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         bar.update()
         for name in files:  # files the second process has not started yet are written here
             if files[name].cancel():
-                files[name] = _submit(None, _write_kept, name, out, families, (codings, kept[1], codebook))
+                files[name] = _submit(None, _write_kept, name, out, families, data)
         waiting = sum(1 for f in drawn.values() if not (f.running() or f.done()))
         if pool is not None and waiting >= _SHARE_CHARTS:  # charts the second process has not started yet
             _keep(*kept)  # are drawn here too, from the last one back

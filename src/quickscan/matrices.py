@@ -330,19 +330,18 @@ def _telling_quotes(codings: pd.DataFrame, family: Family, *, codebook: Codebook
 
     The confidence of a cell only breaks ties between the best sentences on the other
     grounds, so it is computed for the cells of those sentences only."""
-    from .confidence import looks_like_list
+    from .confidence import _questions, looks_like_list
 
     low, high = QUOTE_WORDS
     crowded = crowded or {}
     own = {c.id: set(c.expected or c.questions or family.questions) for c in family.codes}
     n = len(codings)
     decisions = codings["decision"].tolist() if "decision" in codings else [None] * n
-    questions = pd.to_numeric(codings["question"], errors="coerce").astype(float).tolist()
     sentence: dict[str, tuple] = {}  # evidence -> what its score owes to the sentence (a sentence gives several codes)
     best: dict[str, tuple] = {}  # code -> the best score without the confidence
     ties: dict[str, list[tuple[int, str, str]]] = {}  # code -> (length, sentence, pilot) of the rows with that score
-    for evidence, negated, pilot, question, code, decision in zip(
-        codings["evidence"].tolist(), codings["negated"].tolist(), codings["pilot_id"].tolist(), questions,
+    for evidence, negated, pilot, q, code, decision in zip(
+        codings["evidence"].tolist(), codings["negated"].tolist(), codings["pilot_id"].tolist(), _questions(codings),
         codings["code"].tolist(), decisions
     ):
         if negated or not isinstance(evidence, str) or not evidence.strip():  # a denial is no quote
@@ -356,7 +355,6 @@ def _telling_quotes(codings: pd.DataFrame, family: Family, *, codebook: Codebook
             known = sentence[evidence] = (not looks_like_list(evidence), -crowded.get(evidence, 1), *length,
                                           evidence.strip())
         reviewed = isinstance(decision, str) and decision in ("accepted", "added")
-        q = None if question != question else int(question)
         score = (reviewed, known[0], q in own.get(code, ()), known[1], known[2])
         top = best.get(code)
         if top is None or score > top:

@@ -240,6 +240,50 @@ def test_charts_matrix_beyond_its_pilots_becomes_the_cooccurrence_of_codes(cb, m
     assert (plot_matrix(codings, more, family="basis", wave="T0", codebook=cb).figure.get_size_inches() == size).all()
 
 
+def drawn_boxes(ax) -> tuple[object, list, object]:
+    """(figure box, boxes of the tick labels, title box) in pixels, as :func:`save_chart` draws them."""
+    from quickscan.charts import DPI, _RC
+
+    fig = ax.figure
+    with matplotlib.rc_context({"text.hinting": _RC["text.hinting"]}):
+        fig.set_dpi(DPI)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        labels = [t.get_window_extent(renderer) for a in (ax, *ax.child_axes)
+                  for t in (*a.get_xticklabels(), *a.get_yticklabels()) if t.get_visible() and t.get_text()]
+        return fig.bbox, labels, ax._left_title.get_window_extent(renderer)
+
+
+LONG = """
+id: long
+name: Long
+families:
+  - id: lang
+    label: Randvoorwaarden voor duurzame samenwerking tussen gemeenten, zorgverzekeraars en aanbieders
+    codes:
+      - {id: a, label: Zelfmanagement en ervaringsdeskundigheid versterken in de eigen wijk en daarbuiten}
+      - {id: b, label: B}
+"""
+
+
+@pytest.mark.parametrize("family", ["basisset", "themas", "factoren", "randvoorwaarden_dannenberg", "lang"])
+def test_charts_labels_stay_inside_the_figure_and_under_the_title(sample, family):
+    """The margins are measured as the PNG draws its text (no hinting): no label is cut off at an
+    edge; the title, placed without measuring again, clears the code labels above the grid and
+    moves left where it would run off the right (long labels, long family names)."""
+    corpus, codings = sample
+    codebook = Codebook.from_yaml(LONG) if family == "lang" else None
+    if codebook:
+        codings = codings.head(40).assign(code=["a", "b"] * 20, family="lang")
+    for ax in (plot_matrix(codings, corpus, family=family, wave="T0", codebook=codebook),
+               plot_totals(codings, corpus, family=family, wave="T0", codebook=codebook),
+               plot_waves(codings, corpus, family=family, before="T0", after="T1", codebook=codebook)):
+        page, labels, title = drawn_boxes(ax)
+        for box in (*labels, title):
+            assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1 and page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1
+        assert title.y0 >= max(box.y1 for box in labels) - 1
+
+
 def test_charts_svg_keeps_text_as_text(cb, mini, tmp_path):
     corpus, codings = mini
     ax = plot_totals(codings, corpus, family="basis", wave="T0", codebook=cb)

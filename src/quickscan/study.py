@@ -311,11 +311,13 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         folder, formats = out / "charts", ("png", "svg") if study.svg else ("png",)
         totals = [key for key, chart in charts.items() if chart[0] == "_totals_chart"]  # the Word reports' first
         drawn = {key: _submit(pool, _draw_chart, *charts[key], folder, formats) for key in totals}
+        drawn.update({key: _submit(pool, _draw_chart, *chart, folder, formats)
+                      for key, chart in charts.items() if key not in drawn})
+        # last in the second process's queue: the jobs this process can do as well, and takes back
+        # when it is done with its own files first (charts need matplotlib, which it has not loaded)
         data = (codings, kept[1], codebook)  # what _KEPT_FILES are written of, in this process
         files = {name: _submit(pool, _write_kept, name, out, families) if whole  # else written here
                  else _submit(None, _write_kept, name, out, families, data) for name in _KEPT_FILES}
-        drawn.update({key: _submit(pool, _draw_chart, *chart, folder, formats)
-                      for key, chart in charts.items() if key not in drawn})
         # worked out while the second process starts on the jobs above
         cells = None if review.exists() else _cells_to_review(study, codings, corpus, codebook, families)
 

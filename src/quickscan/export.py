@@ -70,8 +70,8 @@ def _families(codebook: Codebook, families: Iterable[str | Family] | None, *, fa
 def _tables(codings, corpus, codebook, families, waves) -> list[tuple[Family, str, pd.DataFrame]]:
     """(family, wave, code_matrix) for every family x wave, families first."""
     waves = list(corpus.waves if waves is None else [waves] if isinstance(waves, str) else waves)
-    return [(fam, wave, code_matrix(codings, corpus, family=fam, wave=wave, codebook=codebook))
-            for fam in _families(codebook, families) for wave in waves]
+    return [(fam, wave, code_matrix(part, corpus, family=fam, wave=wave, codebook=codebook))
+            for fam in _families(codebook, families) for part in [_family_part(codings, fam)] for wave in waves]
 
 
 def _personal(corpus) -> set[int]:

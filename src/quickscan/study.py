@@ -496,13 +496,14 @@ def _draw_chart(chart: str, family: str, waves: tuple, name: str, folder: Path, 
     """Draw one chart of the kept data and save it as ``folder/name.png`` (and .svg). The table
     of a family and wave is made once for all its charts."""
     from . import charts
+    from .export import _family_part
     from .matrices import _family, code_matrix
 
     fam, tables = _family(_KEPT["codebook"], family), _KEPT["tables"]
-    for wave in waves:
-        if (family, wave) not in tables:
-            tables[family, wave] = code_matrix(_KEPT["codings"], _KEPT["corpus"], family=fam, wave=wave,
-                                               codebook=_KEPT["codebook"])
+    missing = [wave for wave in waves if (family, wave) not in tables]
+    part = _family_part(_KEPT["codings"], fam) if missing else None  # looked for in all codings once
+    for wave in missing:
+        tables[family, wave] = code_matrix(part, _KEPT["corpus"], family=fam, wave=wave, codebook=_KEPT["codebook"])
     ax = getattr(charts, chart)(*(tables[family, w] for w in waves), fam.label, *waves, _KEPT["corpus"].template.unit)
     return charts.save_chart(ax, folder / name, formats=formats)
 

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from quickscan.charts import PALETTE, plot_matrix, plot_totals, plot_waves, save_chart  # noqa: E402
+from quickscan.charts import PALETTE, plot_cooccurrence, plot_matrix, plot_totals, plot_waves, save_chart  # noqa: E402
 from quickscan.codebook import Codebook  # noqa: E402
 from quickscan.coding import CODING_COLUMNS  # noqa: E402
 from quickscan.compare import compare_waves  # noqa: E402
@@ -266,22 +266,30 @@ families:
 """
 
 
-@pytest.mark.parametrize("family", ["basisset", "themas", "factoren", "randvoorwaarden_dannenberg", "lang"])
+@pytest.mark.parametrize("family", ["basisset", "themas", "factoren", "bereik", "randvoorwaarden_dannenberg", "lang"])
 def test_charts_labels_stay_inside_the_figure_and_under_the_title(sample, family):
     """The margins are measured as the PNG draws its text (no hinting): no label is cut off at an
-    edge; the title, placed without measuring again, clears the code labels above the grid and
-    moves left where it would run off the right (long labels, long family names)."""
+    edge; the title, placed without measuring again, clears the labels above the grid, moves left
+    where it would run off the right, and with a family's label too long for the figure is set
+    smaller and shortens the label, never the waves and counts after it."""
     corpus, codings = sample
     codebook = Codebook.from_yaml(LONG) if family == "lang" else None
     if codebook:
         codings = codings.head(40).assign(code=["a", "b"] * 20, family="lang")
-    for ax in (plot_matrix(codings, corpus, family=family, wave="T0", codebook=codebook),
-               plot_totals(codings, corpus, family=family, wave="T0", codebook=codebook),
-               plot_waves(codings, corpus, family=family, before="T0", after="T1", codebook=codebook)):
+    for ax, rest in ((plot_matrix(codings, corpus, family=family, wave="T0", codebook=codebook), ", T0 (15 pilots)"),
+                     (plot_totals(codings, corpus, family=family, wave="T0", codebook=codebook), ", T0 (15 pilots)"),
+                     (plot_waves(codings, corpus, family=family, before="T0", after="T1", codebook=codebook),
+                      ", T0 en T1"),
+                     (plot_cooccurrence(codings, corpus, family=family, wave="T0", codebook=codebook),
+                      ", T0 (15 pilots): pilots met beide codes")):
         page, labels, title = drawn_boxes(ax)
         for box in (*labels, title):
             assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1 and page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1
         assert title.y0 >= max(box.y1 for box in labels) - 1
+        assert ax.get_title("left").endswith(rest)
+        assert ("…" in ax.get_title("left")) <= (family == "lang") and ax._left_title.get_fontsize() >= 7
+    assert (family == "lang") <= ("…" in plot_totals(codings, corpus, family=family, codebook=codebook,
+                                                     wave="T0").get_title("left"))  # 16 cm wide: too long
 
 
 def test_charts_svg_keeps_text_as_text(cb, mini, tmp_path):

@@ -66,6 +66,7 @@ _RC = {
     "font.size": 8,
     "axes.titlesize": 9,
     "axes.titleweight": "bold",
+    "axes.titlepad": 6.0,
     "axes.labelsize": 8,
     "xtick.labelsize": 7.5,
     "ytick.labelsize": 7.5,
@@ -132,33 +133,41 @@ def _measurer():
     return RendererAgg(10, 10, 72)
 
 
-def _title(family_label: str, waves: str, n: str) -> str:
-    return f"{family_label}, {waves} ({n})"
+def _set_title(ax: Axes, label: str, rest: str, *, own_figure: bool, y: float = 1.0, **kwargs) -> None:
+    """The title ``label + rest`` (``label``: the family's) at the left over the axes.
 
-
-def _set_title(ax: Axes, title: str, *, own_figure: bool, y: float = 1.0, **kwargs) -> None:
-    """A title at the left over the axes. On the chart's own figure it is placed here, once: at
-    ``y`` (in axes heights), moved left (as far as the figure's edge) where it would run off the
-    right, in a smaller font (down to :data:`_SMALLEST_TITLE` points) where it is wider than the
-    figure, and beyond that with the family's label shortened with "…". matplotlib would place it again on every draw,
-    measuring every tick label (a tenth of the time of a chart). On an ``ax`` passed in,
-    matplotlib places it among its neighbours."""
+    On the chart's own figure it is placed here, once: at ``y`` (in axes heights), and moved left
+    (as far as the figure's edge) where it would run off the right; wider than the figure, it is
+    set smaller, down to :data:`_SMALLEST_TITLE` points, and beyond that ``label`` is shortened
+    with "…". matplotlib would place it again on every draw, measuring every tick label (a tenth
+    of the time of a chart). On an ``ax`` passed in, matplotlib places it among its neighbours.
+    """
+    title = label + rest
     if own_figure:
         figure_width, box = ax.figure.get_size_inches()[0], ax.get_position()
-        left, room = box.x0 * figure_width, (1 - box.x0) * figure_width - _EDGE
-        size, weight = _RC["axes.titlesize"], _RC["axes.titleweight"]
-        need = _text_width([title], size, weight)
-        if need > figure_width - 2 * _EDGE:
-            size = max(_SMALLEST_TITLE, size * (figure_width - 2 * _EDGE) / need)
-            head, comma, tail = title.rpartition(", ")  # the family's label, and the waves: kept whole
-            fits = int(len(title) * (figure_width - 2 * _EDGE) / _text_width([title], size, weight)) - len(tail)
-            while fits > 1 and _text_width([_shorten(head, fits) + comma + tail], size, weight) > figure_width - 2 * _EDGE:
-                fits -= 1
-            title = _shorten(head, max(fits, 1)) + comma + tail
-            need = _text_width([title], size, weight)
-            kwargs["fontsize"] = size
-        shift = 0.0 if need <= room else max(room - need, _EDGE - left)
-        kwargs.update(x=shift / (box.width * figure_width), y=y)
+        widest, weight = figure_width - 2 * _EDGE, _RC["axes.titleweight"]
+
+        def width(text: str, size: float) -> float:
+            return _text_width([text], size, weight)
+
+        need = width(title, _RC["axes.titlesize"])
+        if need > widest:
+            size = max(_SMALLEST_TITLE, int(10 * _RC["axes.titlesize"] * widest / need) / 10)
+            while size > _SMALLEST_TITLE and width(title, size) > widest:
+                size = round(size - 0.1, 1)
+            if width(title, size) > widest:  # the longest start of the label that fits
+                shortest, longest = 1, len(label)
+                while shortest < longest:
+                    middle = (shortest + longest + 1) // 2
+                    shortest, longest = ((middle, longest) if width(_shorten(label, middle) + rest, size) <= widest
+                                         else (shortest, middle - 1))
+                title = _shorten(label, shortest) + rest
+            need, kwargs["fontsize"] = width(title, size), size
+        left = box.x0 * figure_width
+        shift = max(min(0.0, figure_width - _EDGE - left - need), _EDGE - left)
+        kwargs["y"] = y
+        if box.width > 0:
+            kwargs["x"] = shift / (box.width * figure_width)
     ax.set_title(title, loc="left", **kwargs)
 
 
@@ -269,7 +278,7 @@ def _totals_chart(m: pd.DataFrame, family_label: str, wave: str, unit, *, ax: Ax
         ax.set_yticks(y, labels)
         ax.set_ylim(len(counts) - 0.5, -0.5)  # first code on top
         _count_axis(ax, n_pilots, unit)
-        _set_title(ax, _title(family_label, wave, unit.count(n_pilots)), own_figure=own_figure)
+        _set_title(ax, family_label, f", {wave} ({unit.count(n_pilots)})", own_figure=own_figure)
     return ax
 
 
@@ -388,8 +397,9 @@ def _matrix_chart(m: pd.DataFrame, family_label: str, wave: str, unit, *, ax: Ax
         bottom.set_xticks(range(n_cols), [str(t) for t in totals], fontsize=code_font)
         bottom.spines["bottom"].set_visible(False)
         bottom.set_xlabel(f"{TOTAL} ({XLABEL.format(plural=unit.plural).lower()} van de {n_rows})", fontsize=7)
-        above_labels = 1 + (plt.rcParams["xtick.major.pad"] / 72 + header) / (n_rows * row)
-        _set_title(ax, _title(family_label, wave, unit.count(n_rows)), own_figure=own_figure, y=above_labels)
+        # above the code labels, where matplotlib would place it
+        above = 1 + (plt.rcParams["xtick.major.pad"] / 72 + header) / (n_rows * row) if own_figure else 1.0
+        _set_title(ax, family_label, f", {wave} ({unit.count(n_rows)})", own_figure=own_figure, y=above)
     return ax
 
 
@@ -450,7 +460,9 @@ def _cooccurrence(grid: pd.DataFrame, family_label: str, wave: str, unit, ax: Ax
     label_width = _text_width(labels, font) + 0.15
     numbers = n_codes <= COOCCURRENCE_COUNTS
     bar = 0 if numbers else 0.9  # the colour bar and its label, right of the grid
-    width = label_width + n_codes * cell + 0.3 + bar
+    rest = f", {wave} ({unit.count(n_pilots)}): {unit.plural} met beide codes"
+    title = _text_width([family_label + rest], _RC["axes.titlesize"], _RC["axes.titleweight"]) + 2 * _EDGE
+    width = max(label_width + n_codes * cell + 0.3 + bar, min(title, A4_LANDSCAPE_WIDTH))  # room for the title
     height = label_width + n_codes * cell + 0.5
     # the shade: the share of the pilots, light enough at 100% for a count to stay legible on it
     blues = ListedColormap(plt.get_cmap("Blues")(np.linspace(0, 1 / 1.6, 256)))
@@ -479,8 +491,7 @@ def _cooccurrence(grid: pd.DataFrame, family_label: str, wave: str, unit, ax: Ax
         for side in ("top", "right", "bottom", "left"):
             ax.spines[side].set_visible(True)
             ax.spines[side].set_color(GRID)
-        _set_title(ax, f"{_title(family_label, wave, unit.count(n_pilots))}: {unit.plural} met beide codes",
-                   own_figure=own_figure, pad=label_width * 72 + 4)
+        _set_title(ax, family_label, rest, own_figure=own_figure, pad=label_width * 72 + 4)
     return ax
 
 
@@ -570,7 +581,7 @@ def _waves_chart(m_before: pd.DataFrame, m_after: pd.DataFrame, family_label: st
         _count_axis(ax, max(n_before, n_after), unit)
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, borderaxespad=0.2,
                   handlelength=1.2)
-        _set_title(ax, f"{family_label}, {before} en {after}", own_figure=own_figure, pad=20)
+        _set_title(ax, family_label, f", {before} en {after}", own_figure=own_figure, pad=20)
     return ax
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ._io import atomic_write, csv_frame, mark_output, xml_safe
 from .codebook import Codebook, Family, default_codebook
-from .matrices import TOTAL, code_matrix, pilot_rows, summarize_codes
+from .matrices import TOTAL, _family_part, code_matrix, pilot_rows, summarize_codes
 from .review import SHEET as REVIEW_SHEET, add_cell_sheets, append_rows, review_cells
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,8 +70,11 @@ def _families(codebook: Codebook, families: Iterable[str | Family] | None, *, fa
 def _tables(codings, corpus, codebook, families, waves) -> list[tuple[Family, str, pd.DataFrame]]:
     """(family, wave, code_matrix) for every family x wave, families first."""
     waves = list(corpus.waves if waves is None else [waves] if isinstance(waves, str) else waves)
-    return [(fam, wave, code_matrix(part, corpus, family=fam, wave=wave, codebook=codebook))
-            for fam in _families(codebook, families) for part in [_family_part(codings, fam)] for wave in waves]
+    tables = []
+    for fam in _families(codebook, families):
+        part = _family_part(codings, fam)
+        tables += [(fam, wave, code_matrix(part, corpus, family=fam, wave=wave, codebook=codebook)) for wave in waves]
+    return tables
 
 
 def _personal(corpus) -> set[int]:
@@ -608,12 +611,6 @@ def _status_codes(corpus, codebook: Codebook) -> set[str]:
     """The codes of the status family (see :func:`quickscan.compare.compare_waves`), if any."""
     status = corpus.template.status_family(codebook)
     return {c.id for c in codebook.family(status).codes} if status else set()
-
-
-def _family_part(codings: pd.DataFrame, fam: Family) -> pd.DataFrame:
-    """The codings of one family's codes: what its tables look at, so that each table filters
-    these rather than all codings (compute the part once)."""
-    return codings[codings["code"].isin({c.id for c in fam.codes})]
 
 
 def _review_note(codings: pd.DataFrame, fam: Family, wave: str) -> str:

@@ -20,8 +20,7 @@ themes) a parent counts for a pilot when the parent itself or one of its childre
 from __future__ import annotations
 
 from collections import Counter
-
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -117,7 +116,13 @@ def _family_codings(codings: pd.DataFrame, family: Family, wave: str) -> pd.Data
     return found.reset_index(drop=True)
 
 
-def _quotes(evidence: pd.Series) -> str:
+def _family_part(codings: pd.DataFrame, family: Family) -> pd.DataFrame:
+    """The codings of one family's codes: what its tables look at. Computed once, it spares every
+    table of the family (each wave, each writer) a search through all codings."""
+    return codings[codings["code"].isin({c.id for c in family.codes})]
+
+
+def _quotes(evidence: Iterable) -> str:
     """The distinct evidence sentences, in order, one per line."""
     return "\n".join(dict.fromkeys(e for e in evidence if isinstance(e, str) and e.strip()))
 

@@ -313,8 +313,9 @@ def _write_report(study: Study, corpus, codebook, families: list[str], pool, ech
         drawn = {key: _submit(pool, _draw_chart, *charts[key], folder, formats) for key in totals}
         drawn.update({key: _submit(pool, _draw_chart, *chart, folder, formats)
                       for key, chart in charts.items() if key not in drawn})
-        # last in the second process's queue: the jobs this process can do as well, and takes back
-        # when it is done with its own files first (charts need matplotlib, which it has not loaded)
+        # codings.csv and tables/ last in the second process's queue: this process takes them back
+        # when it is done with its own files first (it draws charts only when many are left: it would
+        # have to load matplotlib for them)
         data = (codings, kept[1], codebook)  # what _KEPT_FILES are written of, in this process
         files = {name: _submit(pool, _write_kept, name, out, families) if whole  # else written here
                  else _submit(None, _write_kept, name, out, families, data) for name in _KEPT_FILES}
@@ -496,8 +497,7 @@ def _draw_chart(chart: str, family: str, waves: tuple, name: str, folder: Path, 
     """Draw one chart of the kept data and save it as ``folder/name.png`` (and .svg). The table
     of a family and wave is made once for all its charts."""
     from . import charts
-    from .export import _family_part
-    from .matrices import _family, code_matrix
+    from .matrices import _family, _family_part, code_matrix
 
     fam, tables = _family(_KEPT["codebook"], family), _KEPT["tables"]
     missing = [wave for wave in waves if (family, wave) not in tables]

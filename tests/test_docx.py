@@ -227,3 +227,39 @@ def test_docx_damaged_numbering_is_ignored_with_a_warning_and_the_form_kept(tmp_
     assert corpus.answer("buurtcirkel-zeist", 20).endswith("Extra les")
     warning = corpus.problems[corpus.problems.code == "W125"].iloc[0]
     assert warning.place == "word/numbering.xml" and "list numbers are left out" in warning.message
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _body(xml: str):
+    from lxml import etree
+
+    return etree.fromstring(f'<w:body xmlns:w="{_W}">{xml}</w:body>'.encode())
+
+
+@pytest.mark.parametrize("xml, texts", [
+    ('<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="700"/></w:tabs><w:pPrChange><w:pPr/></w:pPrChange></w:pPr>'
+     '<w:r><w:t>a</w:t><w:tab/><w:t>b</w:t><w:br/><w:t>c</w:t><w:br w:type="page"/><w:cr/><w:noBreakHyphen/>'
+     '<w:br w:type="column"/><w:t></w:t></w:r><w:hyperlink><w:r><w:t>d</w:t></w:r></w:hyperlink></w:p>'
+     '<w:p/><w:p><w:r><w:t>e</w:t></w:r></w:p>', ["a\tb\nc\n-d", "", "e"]),
+    ('<w:tbl><w:tr><w:tc><w:p><w:r><w:t>a</w:t></w:r></w:p><w:r><w:t>los</w:t></w:r></w:tc>'
+    '<w:tc><w:r><w:t>x</w:t></w:r><w:p><w:r><w:t>b</w:t></w:r></w:p></w:tc></w:tr></w:tbl>', ["a", "b"]),  # runs outside paragraphs
+])
+def test_docx_paragraphs_in_one_pass_read_as_each_paragraph_alone(xml, texts):
+    from quickscan._docx import _child, _Names, _paragraphs, _text
+
+    body, w = _body(xml), _Names(_W)
+    found = _paragraphs(body, w)
+    paragraphs = list(body.iter(w.p))
+    assert [_text(p, w) for p in paragraphs] == texts
+    assert [found[p] for p in paragraphs] == [(_text(p, w), _child(p, w.pPr)) for p in paragraphs]
+
+
+def test_docx_paragraphs_in_one_pass_give_way_to_a_text_box():
+    from quickscan._docx import _Names, _paragraphs, _text
+
+    body, w = _body('<w:p><w:r><w:t>voor </w:t><w:drawing><w:txbxContent><w:p><w:r><w:t>kader</w:t></w:r></w:p>'
+                    '</w:txbxContent></w:drawing><w:t> na</w:t></w:r></w:p>'), _Names(_W)
+    assert _paragraphs(body, w) == {}  # each paragraph is read by itself: the outer one holds the box
+    assert _text(body[0], w) == "voor kader na"

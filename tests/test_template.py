@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quickscan.errors import TemplateError
 from quickscan.template import load_template, normalize
@@ -74,6 +76,19 @@ def test_template_strip_prompt(template, number, text, expected):
 
 def test_template_normalize_folds_accents_case_and_punctuation():
     assert normalize("Cliënten-organisatie,\n (ICT)!") == "clienten organisatie ict"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09 _-.,;\t\n\x0b\x1c\x85\xa0éÉëßİΣσ’€²½\u0301\u2003"), max_size=40) | st.text(max_size=40))
+def test_template_normalize_ascii_shortcut_equals_the_regular_expression(text):
+    """ASCII text is folded with str.translate; the result is that of the regular expression."""
+    import re
+    import unicodedata
+
+    from quickscan.template import _COMBINING
+
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text)) if not text.isascii() else text
+    assert normalize(text) == re.sub(r"[\W_]+", " ", folded.lower()).strip()
 
 
 @pytest.mark.parametrize(

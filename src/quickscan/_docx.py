@@ -204,6 +204,7 @@ def _read_pieces(path: Path) -> tuple[list[_Para | _Row], str, list[dict]]:
     if body is None:
         raise CorruptFileError(path, "not a Word document: no body")
     walker = _Walker(w, styles, (numbering or {}).get(ns, {}))
+    walker.paras = _paragraphs(body, w)
     walker.walk(body)
     counts = f"{walker.n_paras} paragraph(s) and {walker.n_tables} table(s)"
     return walker.pieces, counts, notes
@@ -335,10 +336,11 @@ class _Walker:
         self.pieces: list[_Para | _Row] = []
         self.n_paras = self.n_tables = 0
         self.counters: dict[tuple[str, str], int] = {}
+        self.paras: dict = {}  # paragraph -> (text, pPr) where known beforehand (see _paragraphs)
 
     def walk(self, parent) -> None:
         w = self.w
-        for child in parent:
+        for child in parent[:]:  # a list of the children costs less than an iterator over them
             tag = child.tag
             if tag == w.p:
                 self.n_paras += 1
@@ -357,33 +359,36 @@ class _Walker:
         for r, tr in enumerate(_children(tbl, w.tr, w), start=1):
             cells = []
             for tc in _children(tr, w.tc, w):
-                tc_pr = _child(tc, w.tcPr)
+                kids = tc[:]
+                tc_pr = _first(kids, w.tcPr)
                 if tc_pr is not None:
                     vmerge, hmerge = _children_of(tc_pr, w.vMerge, w.hMerge)
                     if (vmerge is not None and vmerge.get(w.val) in (None, "continue")) or (
                         hmerge is not None and hmerge.get(w.val) in (None, "continue")
                     ):
                         continue  # continuation of a merged cell: its text lives in the first cell
-                cells.append(self.cell(tc))
+                cells.append(self.cell(tc, kids))
             # a row with the same text in every cell is one merged cell in disguise
             if len(cells) > 1 and len(set(cells)) == 1:
                 cells = cells[:1]
             if any(c.strip() for c in cells):
                 self.pieces.append(_Row(cells, f"table {number}, row {r}"))
 
-    def cell(self, tc) -> str:
-        """The text of a table cell; a nested table gives one line per row, cells joined by " | "."""
-        content = [child for child in tc if child.tag != self.w.tcPr]
+    def cell(self, tc, kids: list | None = None) -> str:
+        """The text of a table cell (``kids``: its children, where already at hand); a nested
+        table gives one line per row, cells joined by " | "."""
+        tc_pr = self.w.tcPr
+        content = [child for child in (tc[:] if kids is None else kids) if child.tag != tc_pr]
         if len(content) == 1 and content[0].tag == self.w.p:  # the common cell: one paragraph
             text = self.paragraph(content[0])[0]
             return text.strip("\n") if text.strip() else ""
         answer = _Answer()
-        self._cell_content(tc, answer)
+        self._cell_content(content, answer)
         return answer.text()
 
-    def _cell_content(self, parent, answer: _Answer) -> None:
+    def _cell_content(self, children, answer: _Answer) -> None:
         w = self.w
-        for child in parent:
+        for child in children:
             tag = child.tag
             if tag == w.p:
                 text, style = self.paragraph(child)
@@ -395,26 +400,13 @@ class _Walker:
             elif tag in (w.sdt, w.customXml, w.sdtContent):
                 inner = _child(child, w.sdtContent) if tag == w.sdt else child
                 if inner is not None:
-                    self._cell_content(inner, answer)
+                    self._cell_content(inner[:], answer)
 
     def paragraph(self, p) -> tuple[str, str]:
         w = self.w
-        parts = []
-        for el in p.iter(w.t, w.tab, w.br, w.cr, w.nbh):
-            tag = el.tag
-            if tag == w.t:
-                if el.text:
-                    parts.append(el.text)
-            elif tag == w.tab:
-                if el.getparent().tag == w.r:  # a tab stop definition in pPr is not text
-                    parts.append("\t")
-            elif tag == w.nbh:
-                parts.append("-")
-            elif el.get(w.type) not in ("page", "column"):
-                parts.append("\n")
-        text = "".join(parts)
+        known = self.paras.get(p)
+        text, ppr = known if known is not None else (_text(p, w), _child(p, w.pPr))
         style, prefix = "", ""
-        ppr = _child(p, w.pPr)
         if ppr is not None:
             ps, outline, num = _children_of(ppr, w.pStyle, w.outline, w.numPr)
             style = self.styles.get(ps.get(w.val), "") if ps is not None else ""
@@ -455,9 +447,76 @@ class _Walker:
         return ("number" if style != "heading" else style), indent + label.strip() + " "
 
 
+def _text(p, w: _Names) -> str:
+    """The text of a paragraph: its text runs with tabs, line breaks and non-breaking hyphens."""
+    parts = []
+    for el in p.iter(w.t, w.tab, w.br, w.cr, w.nbh):
+        text = el.text if el.tag == w.t else _mark(el, el.getparent(), w)
+        if text:
+            parts.append(text)
+    return "".join(parts)
+
+
+def _mark(el, parent, w: _Names) -> str:
+    """The text a tab, break or non-breaking hyphen stands for ("" for a page or column break)."""
+    tag = el.tag
+    if tag == w.tab:
+        return "\t" if parent.tag == w.r else ""  # a tab stop definition in pPr is not text
+    if tag == w.nbh:
+        return "-"
+    return "\n" if el.get(w.type) not in ("page", "column") else ""
+
+
+_NESTED = {ns: etree.XPath("boolean(.//w:p//w:p)", namespaces={"w": ns}) for ns in _NS}
+
+
+def _paragraphs(body, w: _Names) -> dict:
+    """Paragraph -> (its text as :func:`_text` reads it, its ``pPr``) for the paragraphs below ``body``.
+
+    One pass over the tree for all of them: asking each paragraph for its own elements costs
+    a tree iterator per paragraph, the larger part of reading a form. Text outside any
+    paragraph is left out, as the walk leaves it. A paragraph inside another (a text box) gives
+    ``{}``: each paragraph is then read by itself.
+    """
+    if _NESTED[w.ns](body):
+        return {}
+    found: dict = {}
+    current = inside = ppr = None  # the paragraph, an element known to be in it, its pPr
+    parts: list[str] = []
+    for el in body.iter(w.p, w.pPr, w.t, w.tab, w.br, w.cr, w.nbh):
+        tag = el.tag
+        if tag == w.p:
+            if current is not None:
+                found[current] = ("".join(parts), ppr)
+            current = inside = el
+            parts, ppr = [], None
+            continue
+        parent = el.getparent()
+        if parent is not inside:  # after the paragraph's end (a run outside paragraphs)?
+            up = parent
+            while up is not None and up is not current:
+                up = up.getparent()
+            if up is None:
+                continue
+            inside = parent
+        if tag == w.t:
+            text = el.text
+        elif tag == w.pPr:
+            if ppr is None and parent is current:
+                ppr = el
+            continue
+        else:
+            text = _mark(el, parent, w)
+        if text:
+            parts.append(text)
+    if current is not None:
+        found[current] = ("".join(parts), ppr)
+    return found
+
+
 def _children(parent, tag: str, w: _Names):
     """Direct children with ``tag``, looking through content controls and custom XML."""
-    for child in parent:
+    for child in parent[:]:
         if child.tag == tag:
             yield child
         elif child.tag in (w.sdt, w.customXml):
@@ -481,7 +540,7 @@ def _all_bold(p, w: _Names) -> bool:
 def _children_of(parent, *tags: str) -> list:
     """The first child of ``parent`` with each of ``tags`` (None where there is none), in one pass."""
     found: list = [None] * len(tags)
-    for child in parent:
+    for child in parent[:]:
         if child.tag in tags:
             i = tags.index(child.tag)
             if found[i] is None:
@@ -492,7 +551,12 @@ def _children_of(parent, *tags: str) -> list:
 def _child(parent, tag: str):
     """``parent.find(tag)`` (its first child with ``tag``) at a fraction of the cost: the children
     are few, and the one looked for (``pPr``, ``tcPr``) comes first."""
-    for child in parent:
+    return _first(parent[:], tag)
+
+
+def _first(children: list, tag: str):
+    """The first of ``children`` with ``tag``, or None."""
+    for child in children:
         if child.tag == tag:
             return child
     return None

@@ -43,6 +43,7 @@ _NUMBER = re.compile(r"^\s*(?:vraag\s*)?(\d{1,2})(?![\d,]|\.\d)\s*[.):\-–]?\s*
 _NON_ALNUM = re.compile(r"[\W_]+")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_ASCII_FOLD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})  # _NON_ALNUM's ASCII part
 _TIE = 0.01  # scores this close are equally good matches
 _CLOSING = frozenset(".,;:?!)]}»\"'”’")
 
@@ -297,7 +298,10 @@ def normalize(text: str) -> str:
     """
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _NON_ALNUM.sub(" ", text.lower()).strip()
+        if not text.isascii():
+            return _NON_ALNUM.sub(" ", text.lower()).strip()
+    # the same for ASCII text (most of it, once accents are gone) at a fraction of the cost
+    return " ".join(text.lower().translate(_ASCII_FOLD).split())
 
 
 def _normalize_with_index(text: str) -> tuple[str, list[int]]:

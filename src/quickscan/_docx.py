@@ -203,8 +203,7 @@ def _read_pieces(path: Path) -> tuple[list[_Para | _Row], str, list[dict]]:
     body = root.find(w.body)
     if body is None:
         raise CorruptFileError(path, "not a Word document: no body")
-    walker = _Walker(w, styles, (numbering or {}).get(ns, {}))
-    walker.paras = _paragraphs(body, w)
+    walker = _Walker(w, styles, (numbering or {}).get(ns, {}), _paragraphs(body, w))
     walker.walk(body)
     counts = f"{walker.n_paras} paragraph(s) and {walker.n_tables} table(s)"
     return walker.pieces, counts, notes
@@ -331,12 +330,12 @@ def _numbering(package, part: str, names: set[str], *, path: Path) -> dict[str, 
 class _Walker:
     """Walks the body in document order and collects paragraphs and table rows."""
 
-    def __init__(self, w: _Names, styles: dict[str, str], numbering: dict) -> None:
+    def __init__(self, w: _Names, styles: dict[str, str], numbering: dict, paras: dict | None = None) -> None:
         self.w, self.styles, self.numbering = w, styles, numbering
         self.pieces: list[_Para | _Row] = []
         self.n_paras = self.n_tables = 0
         self.counters: dict[tuple[str, str], int] = {}
-        self.paras: dict = {}  # paragraph -> (text, pPr) where known beforehand (see _paragraphs)
+        self.paras = paras or {}  # paragraph -> (text, pPr) where known beforehand (see _paragraphs)
 
     def walk(self, parent) -> None:
         w = self.w

@@ -461,8 +461,8 @@ def _cooccurrence(grid: pd.DataFrame, family_label: str, wave: str, unit, ax: Ax
     numbers = n_codes <= COOCCURRENCE_COUNTS
     bar = 0 if numbers else 0.9  # the colour bar and its label, right of the grid
     rest = f", {wave} ({unit.count(n_pilots)}): {unit.plural} met beide codes"
-    title = _text_width([family_label + rest], _RC["axes.titlesize"], _RC["axes.titleweight"]) + 2 * _EDGE
-    width = max(label_width + n_codes * cell + 0.3 + bar, min(title, A4_LANDSCAPE_WIDTH))  # room for the title
+    title_width = _text_width([family_label + rest], _RC["axes.titlesize"], _RC["axes.titleweight"]) + 2 * _EDGE
+    width = max(label_width + n_codes * cell + 0.3 + bar, min(title_width, A4_LANDSCAPE_WIDTH))
     height = label_width + n_codes * cell + 0.5
     # the shade: the share of the pilots, light enough at 100% for a count to stay legible on it
     blues = ListedColormap(plt.get_cmap("Blues")(np.linspace(0, 1 / 1.6, 256)))
